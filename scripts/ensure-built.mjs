@@ -1,0 +1,31 @@
+// Builds dist/ when it is missing or older than any source file, so `npm start` and `npm test` work
+// straight after `npm install` on a fresh clone.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stamp = join(root, 'dist', 'build-info.json');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const sourcesMtime = Math.max(
+  newestMtime(join(root, 'src')),
+  statSync(join(root, 'package.json')).mtimeMs,
+  statSync(join(root, 'tsconfig.json')).mtimeMs,
+);
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < sourcesMtime) {
+  process.stderr.write('atmosphere: building dist/ ...\n');
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

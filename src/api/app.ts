@@ -1,0 +1,128 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../core/index.js';
+import type { Clock, Logger, Store } from '../core/index.js';
+import { DEFAULT_MAX_BODY_BYTES, bodySizeLimit } from './body.js';
+import type { ApiEnv, ApiRoutes } from './env.js';
+import { errorToHttp } from './http-errors.js';
+import { ApiMetrics } from './metrics.js';
+import { corsForOrigins } from './middleware/cors.js';
+import { requireOwner } from './middleware/owner-auth.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { controlRoutes } from './routes/control.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { uiAuthRoutes } from './routes/ui-auth.js';
+import { uiRoutes } from './routes/ui.js';
+import type { NodeStatusInfo } from './types.js';
+import { UiSessions } from './ui-sessions.js';
+
+export interface ApiComponents {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Bearer token for `/api/*` and `/metrics`. */
+  readonly ownerToken: string;
+  /** What the node reports about itself right now. */
+  readonly status: () => NodeStatusInfo;
+  readonly store: Store;
+}
+
+export interface ApiInit {
+  /** Browser origins allowed to call the API cross-origin (never `*`); default none. */
+  corsOrigins?: readonly string[];
+  /** Folder of the built web panel (`index.html` and assets); null or missing → an explanatory page. */
+  uiDir?: string | null;
+  /** How long a one-time web panel login token is valid; default 120 000 ms. */
+  loginTokenTtlMs?: number;
+  /** How long a web panel session lasts; default 12 h. */
+  sessionTtlMs?: number;
+  /** Largest request body accepted; default 1 MiB (larger → 413). */
+  maxBodyBytes?: number;
+  /** Export process metrics (CPU, memory, event loop) on `/metrics`; default true. */
+  collectProcessMetrics?: boolean;
+}
+
+export interface ApiApp {
+  /** The hono app: `app.request()` for socket-free tests, `app.fetch` for the server. */
+  readonly app: Hono<ApiEnv>;
+  /** The Prometheus registry behind `/metrics`; other components may register metrics on it. */
+  readonly metrics: ApiMetrics;
+  readonly logger: Logger;
+}
+
+function errorResponse(c: Context<ApiEnv>, err: unknown, headers?: Record<string, string>): Response {
+  const { status, body } = errorToHttp(err);
+  return c.json(body, status as ContentfulStatusCode, headers);
+}
+
+/**
+ * Builds the local HTTP API. Each route group lives in `routes/` and gets only the components it
+ * uses; later features add a group to the list below. Everything under `/api/` and `/metrics`
+ * needs the owner (bearer token or web panel session, see `middleware/owner-auth.ts`).
+ */
+export function createApiApp(components: ApiComponents, init: ApiInit = {}): ApiApp {
+  if (components.ownerToken === '') throw new InvalidInputError('the owner token must not be empty');
+  const logger = components.logger;
+  const { clock, store, status } = components;
+  const sessions = new UiSessions(
+    { clock },
+    { loginTokenTtlMs: init.loginTokenTtlMs, sessionTtlMs: init.sessionTtlMs },
+  );
+  const metrics = new ApiMetrics(
+    { uptimeSeconds: () => status().uptimeSeconds },
+    { collectProcessMetrics: init.collectProcessMetrics },
+  );
+  const ownerOnly = requireOwner({ ownerToken: components.ownerToken, sessions });
+
+  const app = new Hono<ApiEnv>();
+  app.use('*', securityHeaders());
+  app.use('*', metrics.middleware());
+  app.use('*', corsForOrigins(init.corsOrigins ?? []));
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(
+          c,
+          new MethodNotAllowedError(
+            `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`,
+          ),
+          {
+            Allow: methods.join(', '),
+          },
+        ),
+    }),
+  );
+  app.use('*', bodySizeLimit(init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  app.use('/api/*', ownerOnly);
+  app.use('/metrics', ownerOnly);
+
+  const groups: readonly ApiRoutes[] = [
+    healthRoutes({ status }),
+    controlRoutes({ status }),
+    uiAuthRoutes({ sessions, store, clock, logger }),
+    metricsRoutes({ metrics }),
+    // Last: `/ui/*` serves the panel's files and client-side routes.
+    uiRoutes({ uiDir: init.uiDir ?? null, sessions }),
+  ];
+  for (const group of groups) app.route('/', group);
+
+  app.notFound((c) => {
+    c.set('unmatched', true);
+    return errorResponse(c, new NotFoundError(`no route for ${c.req.method} ${c.req.path}`));
+  });
+  app.onError((err, c) => {
+    const response = errorResponse(c, err);
+    if (response.status >= 500) {
+      logger.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
+    } else {
+      logger.debug({ code: (err as { code?: unknown }).code, path: c.req.path }, err.message);
+    }
+    return response;
+  });
+
+  return { app, metrics, logger };
+}

@@ -1,0 +1,336 @@
+/**
+ * The error hierarchy. Every failure the product reports has its own class with a stable `code`
+ * (snake_case, never renamed once shipped) and a `category` that the HTTP and CLI edges map to a
+ * status code and an exit code (see `api/http-errors.ts` and `cli/exit-codes.ts`).
+ */
+
+/** Broad kinds of failure; each edge maps a category, not a class, to its own numbers. */
+export type ErrorCategory =
+  | 'invalid_input' // the caller sent something malformed
+  | 'unauthorized' // no or wrong credentials
+  | 'forbidden' // credentials fine, not allowed
+  | 'not_found'
+  | 'conflict' // the state of the world forbids it (already running, already a member)
+  | 'unavailable' // a dependency or the node is not reachable / not running
+  | 'timeout'
+  | 'config' // the configuration is invalid
+  | 'internal';
+
+export interface ErrorDetails {
+  readonly [key: string]: unknown;
+}
+
+export class AtmosphereError extends Error {
+  readonly code: string = 'internal_error';
+  readonly category: ErrorCategory = 'internal';
+  readonly details: ErrorDetails;
+
+  constructor(message: string, options: { cause?: unknown; details?: ErrorDetails } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { name: string; code: string; message: string; details: ErrorDetails } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+// ---- input ---------------------------------------------------------------------------------
+
+export class InvalidInputError extends AtmosphereError {
+  override readonly code: string = 'invalid_input';
+  override readonly category: ErrorCategory = 'invalid_input';
+}
+
+export class InvalidRequestBodyError extends InvalidInputError {
+  override readonly code = 'invalid_request_body';
+}
+
+// ---- config --------------------------------------------------------------------------------
+
+/** One problem found in a configuration source. */
+export interface ConfigIssue {
+  /** Where the bad value came from: a file path, `env ATMOSPHERE_X` or `flag --x`. */
+  readonly source: string;
+  /** Dotted key path, e.g. `limits.max_concurrent`; empty for the document itself. */
+  readonly key: string;
+  readonly message: string;
+  /** 1-based line and column in the file, when the source is a file. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const where =
+    issue.line === undefined ? issue.source : `${issue.source}:${issue.line}:${issue.column ?? 1}`;
+  return issue.key ? `${where}: ${issue.key}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+export class ConfigError extends AtmosphereError {
+  override readonly code: string = 'config_invalid';
+  override readonly category: ErrorCategory = 'config';
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], options: { cause?: unknown } = {}) {
+    const lines = issues.map(formatConfigIssue);
+    super(
+      issues.length === 1
+        ? `invalid configuration: ${lines[0]}`
+        : `invalid configuration:\n  ${lines.join('\n  ')}`,
+      { ...options, details: { issues } },
+    );
+    this.issues = issues;
+  }
+}
+
+export class ConfigKeyNotFoundError extends AtmosphereError {
+  override readonly code = 'config_key_not_found';
+  override readonly category: ErrorCategory = 'not_found';
+}
+
+// ---- auth ----------------------------------------------------------------------------------
+
+export class UnauthorizedError extends AtmosphereError {
+  override readonly code: string = 'unauthorized';
+  override readonly category: ErrorCategory = 'unauthorized';
+}
+
+export class ForbiddenError extends AtmosphereError {
+  override readonly code: string = 'forbidden';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+// ---- lookups -------------------------------------------------------------------------------
+
+export class NotFoundError extends AtmosphereError {
+  override readonly code: string = 'not_found';
+  override readonly category: ErrorCategory = 'not_found';
+}
+
+// ---- node lifecycle ------------------------------------------------------------------------
+
+export class NodeAlreadyRunningError extends AtmosphereError {
+  override readonly code = 'node_already_running';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+export class NodeNotRunningError extends AtmosphereError {
+  override readonly code = 'node_not_running';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+export class PortInUseError extends AtmosphereError {
+  override readonly code = 'port_in_use';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+export class NodeStartFailedError extends AtmosphereError {
+  override readonly code = 'node_start_failed';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+export class InvalidStateError extends AtmosphereError {
+  override readonly code = 'invalid_state';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+export class TimeoutError extends AtmosphereError {
+  override readonly code: string = 'timeout';
+  override readonly category: ErrorCategory = 'timeout';
+}
+
+export class AbortedError extends AtmosphereError {
+  override readonly code = 'aborted';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+// ---- home directory, identity, store -------------------------------------------------------
+
+export class HomeDirectoryError extends AtmosphereError {
+  override readonly code = 'home_unusable';
+  override readonly category: ErrorCategory = 'config';
+}
+
+export class IdentityError extends AtmosphereError {
+  override readonly code = 'identity_invalid';
+  override readonly category: ErrorCategory = 'config';
+}
+
+export class StoreError extends AtmosphereError {
+  override readonly code: string = 'store_error';
+  override readonly category: ErrorCategory = 'internal';
+}
+
+export class MigrationError extends StoreError {
+  override readonly code = 'store_migration_failed';
+}
+
+/** Wraps anything that is not an AtmosphereError so the edges can treat every error alike. */
+export function toAtmosphereError(err: unknown): AtmosphereError {
+  if (err instanceof AtmosphereError) return err;
+  if (err instanceof Error) {
+    if (err.name === 'AbortError')
+      return new AbortedError(err.message || 'operation aborted', { cause: err });
+    if (err.name === 'TimeoutError')
+      return new TimeoutError(err.message || 'operation timed out', { cause: err });
+    return new AtmosphereError(err.message, { cause: err });
+  }
+  return new AtmosphereError(String(err));
+}
+
+// ---- store (appended by the store module) ---------------------------------------------------
+
+/** The database was written by a newer Atmosphere (its schema version is higher than this build knows). */
+export class StoreSchemaTooNewError extends StoreError {
+  override readonly code = 'store_schema_too_new';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+// ---- HTTP API ------------------------------------------------------------------------------
+
+/** A request body larger than the API accepts (HTTP 413). */
+export class RequestBodyTooLargeError extends InvalidInputError {
+  override readonly code = 'request_body_too_large';
+}
+
+/** The path exists but not for this HTTP method (HTTP 405). */
+export class MethodNotAllowedError extends InvalidInputError {
+  override readonly code = 'method_not_allowed';
+}
+
+/** Generic conflict reported by a remote API whose specific error this build does not know. */
+export class ConflictError extends AtmosphereError {
+  override readonly code: string = 'conflict';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+/** Generic "not available right now" reported by a remote API (HTTP 503). */
+export class UnavailableError extends AtmosphereError {
+  override readonly code: string = 'unavailable';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** A cookie-session request that changes state without the session's `X-Atmosphere-CSRF` header. */
+export class CsrfTokenInvalidError extends UnauthorizedError {
+  override readonly code = 'csrf_token_invalid';
+}
+
+// ---- mesh: wire formats, invites, membership, revocation, protocols ------------------------
+
+/** A binary or JSON message from outside broke its format (truncated, overlong, bad UTF-8 ...). */
+export class MalformedMessageError extends InvalidInputError {
+  override readonly code: string = 'malformed_message';
+}
+
+/** A message is larger than its protocol allows. */
+export class MessageTooLargeError extends InvalidInputError {
+  override readonly code = 'message_too_large';
+}
+
+/** The invite token is not a well-formed `atm1.` token (wrong prefix, bad encoding, bad field). */
+export class InviteMalformedError extends InvalidInputError {
+  override readonly code = 'invite_malformed';
+}
+
+/** The invite's signature does not verify: it was edited or signed by a key outside the mesh. */
+export class InviteTamperedError extends InvalidInputError {
+  override readonly code = 'invite_tampered';
+}
+
+export class InviteExpiredError extends AtmosphereError {
+  override readonly code = 'invite_expired';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+/** The mesh id in the invite is not derived from its mesh key, or not the mesh the caller expected. */
+export class InviteMeshMismatchError extends InvalidInputError {
+  override readonly code = 'invite_mesh_mismatch';
+}
+
+export class InviteUsesExhaustedError extends AtmosphereError {
+  override readonly code = 'invite_uses_exhausted';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+/** The issuing node does not know the invite (issued elsewhere, or its state was lost). */
+export class InviteUnknownError extends AtmosphereError {
+  override readonly code = 'invite_unknown';
+  override readonly category: ErrorCategory = 'not_found';
+}
+
+export class AlreadyMemberError extends AtmosphereError {
+  override readonly code = 'already_member';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+/** A membership credential is malformed, mis-signed, for another mesh or another node. */
+export class CredentialInvalidError extends AtmosphereError {
+  override readonly code = 'credential_invalid';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+/** This node (or the one asking) was revoked from the mesh. */
+export class MembershipRevokedError extends AtmosphereError {
+  override readonly code = 'membership_revoked';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+/** A revocation entry is malformed or not signed by the mesh's authority. */
+export class RevocationInvalidError extends InvalidInputError {
+  override readonly code = 'revocation_invalid';
+}
+
+export class MeshNotFoundError extends NotFoundError {
+  override readonly code = 'mesh_not_found';
+}
+
+/** The operation needs membership of a mesh (or a shared mesh with the peer) that is missing. */
+export class NotMeshMemberError extends ForbiddenError {
+  override readonly code = 'not_member';
+}
+
+/** The operation needs the mesh key or an admin credential. */
+export class NotMeshAdminError extends ForbiddenError {
+  override readonly code = 'not_mesh_admin';
+}
+
+export class PeerUnreachableError extends AtmosphereError {
+  override readonly code = 'peer_unreachable';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** The peer speaks a version of an Atmosphere protocol this node does not. */
+export class IncompatibleVersionError extends AtmosphereError {
+  override readonly code = 'incompatible_version';
+  override readonly category: ErrorCategory = 'conflict';
+}
+
+/** The membership handshake with a peer failed; `details.reason` says why. */
+export class HandshakeFailedError extends AtmosphereError {
+  override readonly code = 'handshake_failed';
+  override readonly category: ErrorCategory = 'forbidden';
+}
+
+/** The peer closed an invoke stream without answering (not a member, or it went away). */
+export class InvokeRefusedError extends AtmosphereError {
+  override readonly code = 'invoke_refused';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** The remote handler failed; `details.remoteCode` is the code it reported. */
+export class InvokeRemoteError extends AtmosphereError {
+  override readonly code = 'invoke_remote_error';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** A peer broke the framing or schema of a mesh request/response protocol. */
+export class ProtocolViolationError extends MalformedMessageError {
+  override readonly code = 'protocol_violation';
+}
+
+/** The editor that `atmosphere config edit` launched could not run or exited with a failure. */
+export class EditorFailedError extends AtmosphereError {
+  override readonly code = 'editor_failed';
+  override readonly category: ErrorCategory = 'internal';
+}

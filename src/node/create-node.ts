@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ApiApp, NodeStatusInfo, RunningHttpServer } from '../api/index.js';
+import { createApiApp, startHttpServer } from '../api/index.js';
+import type { Clock, Logger, NodeState, ResolvedConfig, Startable, Store } from '../core/index.js';
+import { InvalidStateError } from '../core/index.js';
+import { openSqliteStore } from '../store/index.js';
+import type { BuildInfo } from './build-info.js';
+import { atomicWriteFileSync } from './fs-atomic.js';
+import type { HomePaths } from './home.js';
+import type { NodeIdentity } from './identity.js';
+import { removeFile } from './runtime-state.js';
+
+export interface NodeComponents {
+  readonly home: HomePaths;
+  readonly config: ResolvedConfig;
+  readonly identity: NodeIdentity;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly buildInfo: BuildInfo;
+}
+
+export interface NodeInit {
+  /** How long `stop()` lets in-flight work finish before aborting it (default 10 s). */
+  readonly shutdownDeadlineMs?: number;
+  /** The built web UI; default: `ui/dist` in the package, when present. */
+  readonly uiDir?: string | null;
+}
+
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 10_000;
+
+/** The packaged control panel, if this install has one. */
+export function defaultUiDir(): string | null {
+  const dir = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+  return existsSync(dir) ? dir : null;
+}
+
+/** The URL a local client uses for a server bound to `host` (a wildcard bind is reached on loopback). */
+export function urlForBind(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * One Atmosphere node: the composition root that owns the store, the HTTP API and (as later issues
+ * land) the mesh, router and scanner. Build it with `createNode()`.
+ */
+export class AtmosphereNode implements Startable {
+  private readonly components: NodeComponents;
+  private readonly init: NodeInit;
+  private readonly log: Logger;
+  private currentState: NodeState = 'stopped';
+  private store: Store | null = null;
+  private server: RunningHttpServer | null = null;
+  private api: ApiApp | null = null;
+  private startedAtMs = 0;
+  private lifetime = new AbortController();
+
+  constructor(components: NodeComponents, init: NodeInit = {}) {
+    this.components = components;
+    this.init = init;
+    this.log = components.logger.child('node');
+  }
+
+  get state(): NodeState {
+    return this.currentState;
+  }
+
+  get name(): string {
+    return this.components.config.node.name || hostname();
+  }
+
+  get apiUrl(): string {
+    const server = this.server;
+    if (!server) throw new InvalidStateError('the node is not started');
+    return urlForBind(server.host, server.port);
+  }
+
+  get uiUrl(): string {
+    return `${this.apiUrl}/ui/`;
+  }
+
+  /** Aborted when the node stops; long-running work started by the node listens to it. */
+  get signal(): AbortSignal {
+    return this.lifetime.signal;
+  }
+
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.currentState === 'started' || this.currentState === 'starting') return;
+    if (this.currentState === 'stopping') throw new InvalidStateError('the node is still stopping');
+    this.currentState = 'starting';
+    this.lifetime = new AbortController();
+    const { home, config, clock, logger } = this.components;
+    try {
+      this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
+      const ownerToken = randomBytes(32).toString('base64url');
+      atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
+      this.startedAtMs = clock.now();
+      this.api = createApiApp(
+        { logger: logger.child('api'), clock, ownerToken, status: () => this.status(), store: this.store },
+        {
+          corsOrigins: config.api.cors_origins,
+          uiDir: this.init.uiDir === undefined ? defaultUiDir() : this.init.uiDir,
+        },
+      );
+      this.server = await startHttpServer(this.api, {
+        host: config.api.host,
+        port: config.api.port,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      this.currentState = 'started';
+      this.log.info({ nodeId: this.components.identity.nodeId, apiUrl: this.apiUrl }, 'node started');
+    } catch (err) {
+      await this.teardown(0);
+      this.currentState = 'stopped';
+      throw err;
+    }
+  }
+
+  async stop(options: { signal?: AbortSignal; deadlineMs?: number } = {}): Promise<void> {
+    if (this.currentState === 'stopped' || this.currentState === 'stopping') return;
+    this.currentState = 'stopping';
+    this.log.info('node stopping');
+    await this.teardown(options.deadlineMs ?? this.init.shutdownDeadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS);
+    this.currentState = 'stopped';
+    this.log.info('node stopped');
+  }
+
+  /** Stops accepting, gives in-flight work `deadlineMs`, aborts the rest, closes the database. */
+  private async teardown(deadlineMs: number): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      try {
+        await server.close({ deadlineMs });
+      } catch (err) {
+        this.log.warn({ err }, 'HTTP server did not close cleanly');
+      }
+    }
+    this.lifetime.abort();
+    this.api = null;
+    if (this.store) {
+      this.store.close();
+      this.store = null;
+    }
+    removeFile(this.components.home.ownerToken);
+  }
+
+  status(): NodeStatusInfo {
+    const { identity, buildInfo, clock } = this.components;
+    const running = this.currentState === 'started';
+    const apiUrl = this.server ? this.apiUrl : '';
+    return {
+      nodeId: identity.nodeId,
+      name: this.name,
+      version: buildInfo.version,
+      commit: buildInfo.commit,
+      state: this.currentState,
+      running,
+      pid: process.pid,
+      apiUrl,
+      uiUrl: apiUrl ? `${apiUrl}/ui/` : '',
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      uptimeSeconds: running ? Math.max(0, Math.floor((clock.now() - this.startedAtMs) / 1000)) : 0,
+      meshes: [],
+      peers: [],
+    };
+  }
+}
+
+export function createNode(components: NodeComponents, init: NodeInit = {}): AtmosphereNode {
+  return new AtmosphereNode(components, init);
+}

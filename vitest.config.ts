@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // End-to-end suites start real processes and bind ports; keep the 2-core machines unloaded.
+    maxWorkers: 2,
+    reporters: ['default'],
+    setupFiles: ['src/polyfills.ts'],
+  },
+});
