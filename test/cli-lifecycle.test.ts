@@ -13,10 +13,16 @@ interface StartJson {
   uiUrl: string;
 }
 
+/** Alive and not a zombie (a detached node whose parent exited may linger unreaped in containers). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -6,7 +6,13 @@ describe('log lines', () => {
     const rec = parseLogLine(
       '{"level":"warn","time":1764000000000,"pid":1,"ns":"atmosphere:api","msg":"slow","ms":12}',
     );
-    expect(rec).toEqual({ level: 'warn', time: 1764000000000, ns: 'atmosphere:api', msg: 'slow', fields: { ms: 12 } });
+    expect(rec).toEqual({
+      level: 'warn',
+      time: 1764000000000,
+      ns: 'atmosphere:api',
+      msg: 'slow',
+      fields: { ms: 12 },
+    });
   });
 
   it('returns null for lines that are not JSON objects instead of throwing', () => {

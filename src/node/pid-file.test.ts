@@ -25,7 +25,9 @@ describe('the pid file lock', () => {
   it('refuses a second claim while the owner is alive', async () => {
     const path = join(dir, 'node.pid');
     // a live process whose command line names atmosphere, standing in for a running node
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)', 'atmosphere'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)', 'atmosphere'], {
+      stdio: 'ignore',
+    });
     try {
       await new Promise((r) => child.once('spawn', r));
       writeFileSync(path, `${child.pid}\n`);
