@@ -8,6 +8,6 @@ export default defineConfig({
     // End-to-end suites start real processes and bind ports; keep the 2-core machines unloaded.
     maxWorkers: 2,
     reporters: ['default'],
-    setupFiles: ['src/polyfills.ts'],
+    setupFiles: ['test/setup.ts'],
   },
 });

@@ -3,5 +3,7 @@
  * node in another program. The `atmosphere` command is the main way to use the package.
  */
 export * from './core/index.js';
-export { createNode, AtmosphereNode, runNodeInForeground, homePaths, resolveHomeDir } from './node/index.js';
-export type { NodeComponents, NodeInit, HomePaths } from './node/index.js';
+export { createNode, AtmosphereNode, runNodeInForeground } from './node/index.js';
+export type { NodeComponents, NodeInit } from './node/index.js';
+export { homePaths, resolveHomeDir, ApiClient } from './client/index.js';
+export type { HomePaths } from './client/index.js';

@@ -1,8 +1,8 @@
 /**
- * Process-entry polyfills for Node 20 (see DESIGN.md): libp2p 3 calls `Promise.withResolvers`
- * (Node 22+), and WebSocket dialing needs a global `WebSocket`. Imported first by every entry point.
+ * Process-entry polyfill for Node 20 (see DESIGN.md): libp2p 3 calls `Promise.withResolvers`
+ * (Node 22+). Imported first by every entry point. (The global `WebSocket` that libp2p's WebSocket
+ * dialing needs is installed by the node process only: `node/websocket-global.ts`.)
  */
-import { WebSocket as WsWebSocket } from 'ws';
 
 interface Resolvers<T> {
   promise: Promise<T>;
@@ -25,9 +25,4 @@ if (typeof promiseCtor.withResolvers !== 'function') {
       return { promise, resolve, reject };
     },
   });
-}
-
-const globals = globalThis as { WebSocket?: unknown };
-if (typeof globals.WebSocket === 'undefined') {
-  globals.WebSocket = WsWebSocket;
 }

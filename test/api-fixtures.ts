@@ -2,6 +2,7 @@
 import { ManualClock, silentLogger } from '../src/core/index.js';
 import type { AuditEntry, Logger, Store } from '../src/core/index.js';
 import { createApiApp } from '../src/api/index.js';
+import { MemoryMeshState } from '../src/mesh/index.js';
 import type {
   ApiApp,
   ApiInit,
@@ -37,6 +38,7 @@ export function memoryStore(): Store & { readonly entries: AuditEntry[] } {
       },
       delete: (key) => kv.delete(key),
     },
+    mesh: new MemoryMeshState(),
     schemaVersion: () => 1,
     close: () => {},
   };

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, NodeNotRunningError, PortInUseError } from '../src/core/index.js';
-import { ApiClient, startHttpServer } from '../src/api/index.js';
+import { startHttpServer } from '../src/api/index.js';
+import { ApiClient } from '../src/client/index.js';
 import type { RunningHttpServer } from '../src/api/index.js';
 import { BEARER, OWNER_TOKEN, recordingLogger, setupApi } from './api-fixtures.js';
 import type { LoggedLine } from './api-fixtures.js';

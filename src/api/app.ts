@@ -16,7 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
-import type { NodeStatusInfo } from './types.js';
+import type { NodeStatusInfo } from '../core/index.js';
 import { UiSessions } from './ui-sessions.js';
 
 export interface ApiComponents {

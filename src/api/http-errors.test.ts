@@ -15,7 +15,8 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../core/index.js';
-import { errorFromHttp, errorToHttp } from './http-errors.js';
+import { errorFromHttp } from '../core/index.js';
+import { errorToHttp } from './http-errors.js';
 
 describe('errorToHttp', () => {
   it('maps each error category to its HTTP status and OpenAI error type', () => {

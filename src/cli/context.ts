@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { BuildInfo, HomePaths } from '../node/index.js';
-import { homePaths, readBuildInfo, resolveHomeDir } from '../node/index.js';
+import type { BuildInfo, HomePaths } from '../client/index.js';
+import { homePaths, readBuildInfo, resolveHomeDir } from '../client/index.js';
 import type { Output } from './output.js';
 
 /** What every command needs from the outside world; tests build one with a captured Output. */

@@ -5,8 +5,11 @@ import { EXIT_CODES, reportError, setExitCode } from './exit-codes.js';
 import { processOutput } from './output.js';
 import { registerCommands } from './commands/index.js';
 
-/** Builds the `atmosphere` program; exported so tests can run commands in-process. */
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * Builds the `atmosphere` program for a command line (`argv` as in `process.argv`); exported so tests
+ * can run commands in-process.
+ */
+export async function buildProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('atmosphere')
     .description('Atmosphere: a private mesh that routes work to capability.')
     .option('--home <dir>', 'home directory (default: $ATMOSPHERE_HOME or ~/.atmosphere)')
@@ -21,13 +24,13 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.output.write(s),
       writeErr: (s) => ctx.output.error(s.trimEnd()),
     });
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, argv.slice(2));
   return program;
 }
 
 /** Runs one command line; returns the exit code instead of exiting. */
 export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync([...argv]);
     return ctx.exit.code;

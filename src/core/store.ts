@@ -1,3 +1,5 @@
+import type { MeshStateRepository } from './mesh-state.js';
+
 /**
  * The persistence seam. `Store` is what the node opens once; each concern gets a repository from it.
  * Later issues add repositories here (memberships, capabilities, scan results, cost history ...).
@@ -56,6 +58,8 @@ export interface KeyValueStore {
 
 export interface Store {
   readonly audit: AuditLog;
+  /** What the mesh engine persists (memberships, keys, invites, members, revocations, peers). */
+  readonly mesh: MeshStateRepository;
   readonly kv: KeyValueStore;
   /** The schema version after migrations ran. */
   schemaVersion(): number;

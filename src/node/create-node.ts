@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ApiApp, NodeStatusInfo, RunningHttpServer } from '../api/index.js';
+import type { ApiApp, RunningHttpServer } from '../api/index.js';
+import type { BuildInfo, HomePaths } from '../client/index.js';
 import { createApiApp, startHttpServer } from '../api/index.js';
-import type { Clock, Logger, NodeState, ResolvedConfig, Startable, Store } from '../core/index.js';
+import type {
+  Clock,
+  Logger,
+  NodeState,
+  NodeStatusInfo,
+  ResolvedConfig,
+  Startable,
+  Store,
+} from '../core/index.js';
 import { InvalidStateError } from '../core/index.js';
 import { openSqliteStore } from '../store/index.js';
-import type { BuildInfo } from './build-info.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
-import type { HomePaths } from './home.js';
 import type { NodeIdentity } from './identity.js';
 import { removeFile } from './runtime-state.js';
 

@@ -1,15 +1,15 @@
+import type { RuntimeState } from '../client/index.js';
+import { ensureHome, homePaths, readBuildInfo } from '../client/index.js';
 import type { ConfigInput, Logger } from '../core/index.js';
 import { toAtmosphereError } from '../core/index.js';
-import { readBuildInfo } from './build-info.js';
 import { loadConfig } from './config-file.js';
 import type { AtmosphereNode } from './create-node.js';
 import { createNode } from './create-node.js';
-import { ensureHome, homePaths } from './home.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { createFileLogger } from './logger.js';
 import { acquirePidFile } from './pid-file.js';
-import type { RuntimeState } from './runtime-state.js';
 import { removeFile, writeRuntimeState, writeStartError } from './runtime-state.js';
+import { installWebSocketGlobal } from './websocket-global.js';
 
 export interface ForegroundOptions {
   readonly homeDir: string;
@@ -33,6 +33,7 @@ const systemClock = { now: () => Date.now() };
  * for the `atmosphere start` that launched this process, then rethrown.
  */
 export async function runNodeInForeground(options: ForegroundOptions): Promise<void> {
+  installWebSocketGlobal();
   const paths = homePaths(options.homeDir);
   ensureHome(paths);
   removeFile(paths.startError);

@@ -7,10 +7,9 @@ import {
   PortInUseError,
   TimeoutError,
 } from '../core/index.js';
-import { ensureHome, homePaths } from './home.js';
-import { isNodeProcess, readPidFile } from './pid-file.js';
-import type { RuntimeState, StartErrorRecord } from './runtime-state.js';
-import { readRuntimeState, readStartError, removeFile } from './runtime-state.js';
+import type { RuntimeState, StartErrorRecord } from '../client/index.js';
+import { ensureHome, homePaths, readRuntimeState, readStartError, runningNode } from '../client/index.js';
+import { removeFile } from './runtime-state.js';
 
 export interface LaunchOptions {
   /** The CLI script to run (`bin/atmosphere.js`). */
@@ -26,15 +25,6 @@ export interface LaunchOptions {
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
-
-/** The running node of a home, or null (a pid file whose process is gone does not count). */
-export function runningNode(homeDir: string): { pid: number; state: RuntimeState | null } | null {
-  const paths = homePaths(homeDir);
-  const pid = readPidFile(paths.pidFile);
-  if (pid === null || !isNodeProcess(pid)) return null;
-  const state = readRuntimeState(paths.runtimeState);
-  return { pid, state: state && state.pid === pid ? state : null };
-}
 
 function errorFromRecord(record: StartErrorRecord): AtmosphereError {
   switch (record.code) {
@@ -132,54 +122,4 @@ export async function launchBackgroundNode(options: LaunchOptions): Promise<Runt
     // already gone
   }
   throw new TimeoutError(`the node did not become ready in time; see ${paths.logFile}`);
-}
-
-export interface StopResult {
-  readonly pid: number;
-  readonly forced: boolean;
-}
-
-/** SIGTERM, wait for a graceful stop, then SIGKILL after `timeoutMs`; cleans the run files. */
-export async function stopNodeProcess(
-  homeDir: string,
-  options: { timeoutMs?: number } = {},
-): Promise<StopResult | null> {
-  const paths = homePaths(homeDir);
-  const running = runningNode(homeDir);
-  if (!running) {
-    // a crashed node may have left files behind
-    if (readPidFile(paths.pidFile) !== null) {
-      removeFile(paths.pidFile);
-      removeFile(paths.runtimeState);
-      removeFile(paths.ownerToken);
-    }
-    return null;
-  }
-  const { pid } = running;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  while (Date.now() < deadline) {
-    if (!isNodeProcess(pid)) return { pid, forced: false };
-    await delay(POLL_MS);
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // exited just now
-  }
-  while (isNodeProcess(pid)) await delay(POLL_MS);
-  removeFile(paths.pidFile);
-  removeFile(paths.runtimeState);
-  removeFile(paths.ownerToken);
-  return { pid, forced: true };
-}
-
-/** The owner token of the running node (0600 in run/), or null. */
-export function readOwnerToken(homeDir: string): string | null {
-  try {
-    const token = readFileSync(homePaths(homeDir).ownerToken, 'utf8').trim();
-    return token === '' ? null : token;
-  } catch {
-    return null;
-  }
 }

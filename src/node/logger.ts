@@ -1,7 +1,7 @@
 import { renameSync, rmSync, statSync } from 'node:fs';
 import pino from 'pino';
 import type { Logger } from '../core/index.js';
-import { formatLogRecord, parseLogLine } from './log-format.js';
+import { formatLogRecord, parseLogLine } from '../client/index.js';
 
 export interface FileLoggerInit {
   /** JSON lines go here (created 0600). */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeAlreadyRunningError } from '../core/index.js';
-import { acquirePidFile, isProcessAlive, readPidFile } from './pid-file.js';
+import { isProcessAlive, readPidFile } from '../client/index.js';
+import { acquirePidFile } from './pid-file.js';
 
 describe('the pid file lock', () => {
   let dir: string;

@@ -1,40 +1,6 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { isNodeProcess, readPidFile } from '../client/index.js';
 import { NodeAlreadyRunningError } from '../core/index.js';
-
-/** True when a process with this pid exists (EPERM: it exists but is not ours to signal). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Whether `pid` is alive and still looks like an Atmosphere node (guards against a recycled pid
- * after a crash). Where /proc is missing (macOS) liveness alone decides.
- */
-export function isNodeProcess(pid: number): boolean {
-  if (!isProcessAlive(pid)) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('atmosphere') || cmdline.includes('start');
-  } catch {
-    return true;
-  }
-}
-
-/** The pid recorded in a pid file, or null when the file is missing or unreadable. */
-export function readPidFile(path: string): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface PidFileLock {
   /** The pid of a dead node whose file was cleaned up, if there was one. */

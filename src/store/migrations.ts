@@ -67,6 +67,63 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'create_mesh_state',
+    up(db) {
+      db.exec(`
+        CREATE TABLE mesh_memberships (
+          mesh_id         TEXT    PRIMARY KEY NOT NULL,
+          mesh_name       TEXT    NOT NULL,
+          mesh_public_key BLOB    NOT NULL,
+          credential      BLOB    NOT NULL,
+          role            TEXT    NOT NULL,
+          joined_at_ms    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE mesh_private_keys (
+          mesh_id     TEXT PRIMARY KEY NOT NULL,
+          private_key BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE mesh_issued_invites (
+          nonce        TEXT    PRIMARY KEY NOT NULL,
+          mesh_id      TEXT    NOT NULL,
+          role         TEXT    NOT NULL,
+          max_uses     INTEGER NOT NULL,
+          issued_at_ms INTEGER NOT NULL,
+          expires_at_ms INTEGER NOT NULL,
+          uses         INTEGER NOT NULL DEFAULT 0,
+          redeemed_by  TEXT    NOT NULL DEFAULT '[]'
+        ) WITHOUT ROWID;
+        CREATE INDEX mesh_issued_invites_mesh ON mesh_issued_invites (mesh_id, issued_at_ms);
+        CREATE TABLE mesh_credential_serials (
+          mesh_id     TEXT    PRIMARY KEY NOT NULL,
+          last_serial INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE mesh_members (
+          mesh_id      TEXT    NOT NULL,
+          node_id      TEXT    NOT NULL,
+          credential   BLOB    NOT NULL,
+          role         TEXT    NOT NULL,
+          name         TEXT    NOT NULL,
+          last_seen_ms INTEGER NOT NULL,
+          PRIMARY KEY (mesh_id, node_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE mesh_revocations (
+          mesh_id TEXT    NOT NULL,
+          node_id TEXT    NOT NULL,
+          entry   BLOB    NOT NULL,
+          seq     INTEGER NOT NULL,
+          PRIMARY KEY (mesh_id, node_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE mesh_known_peers (
+          node_id      TEXT    PRIMARY KEY NOT NULL,
+          name         TEXT    NOT NULL,
+          addresses    TEXT    NOT NULL,
+          last_seen_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

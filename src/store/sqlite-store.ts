@@ -11,6 +11,7 @@ import {
   runMigrations,
 } from './migrations.js';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
+import { SqliteMeshState } from './sqlite-mesh-state.js';
 import type { SqliteDatabase } from './sqlite-connection.js';
 import { SqliteConnection, sqliteCodeOf, toStoreError } from './sqlite-connection.js';
 import { SqliteKeyValueStore } from './sqlite-key-value-store.js';
@@ -64,6 +65,7 @@ export class SqliteStore implements Store {
   readonly readonly: boolean;
   readonly audit: SqliteAuditLog;
   readonly kv: SqliteKeyValueStore;
+  readonly mesh: SqliteMeshState;
   private readonly connection: SqliteConnection;
   private readonly log: Logger;
 
@@ -114,6 +116,7 @@ export class SqliteStore implements Store {
     this.connection = new SqliteConnection(components, { db, path: this.path });
     this.audit = new SqliteAuditLog({ connection: this.connection });
     this.kv = new SqliteKeyValueStore({ connection: this.connection });
+    this.mesh = new SqliteMeshState({ connection: this.connection });
     this.log.debug(
       { path: this.path, schemaVersion: readSchemaVersion(db), readonly: this.readonly },
       'store opened',

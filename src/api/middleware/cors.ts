@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { InvalidInputError } from '../../core/index.js';
 import type { ApiEnv } from '../env.js';
-import { CSRF_HEADER } from '../types.js';
+import { CSRF_HEADER } from '../../core/index.js';
 
 /**
  * CORS for an explicit list of origins, never `*`. A request from any other origin (or with no

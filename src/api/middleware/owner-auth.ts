@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { CsrfTokenInvalidError, UnauthorizedError } from '../../core/index.js';
 import type { ApiEnv } from '../env.js';
 import { secretsEqual } from '../secrets.js';
-import { CSRF_HEADER, SESSION_COOKIE } from '../types.js';
+import { CSRF_HEADER, SESSION_COOKIE } from '../../core/index.js';
 import type { UiSessions } from '../ui-sessions.js';
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);

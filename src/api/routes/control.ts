@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ApiEnv, ApiRoutes } from '../env.js';
-import type { NodeStatusInfo } from '../types.js';
+import type { NodeStatusInfo } from '../../core/index.js';
 
 /** The owner control API under `/api/` (authentication is applied by `createApiApp`). */
 export function controlRoutes(deps: { status: () => NodeStatusInfo }): ApiRoutes {

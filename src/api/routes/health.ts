@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ApiEnv, ApiRoutes } from '../env.js';
-import type { HealthResponse, NodeStatusInfo } from '../types.js';
+import type { HealthResponse, NodeStatusInfo } from '../../core/index.js';
 
 /** `GET /health`: unauthenticated liveness, enough for the CLI to tell which node answers. */
 export function healthRoutes(deps: { status: () => NodeStatusInfo }): ApiRoutes {

@@ -5,8 +5,8 @@ import { NotFoundError } from '../../core/index.js';
 import type { AuditDecision, Clock, Logger, Store } from '../../core/index.js';
 import type { ApiEnv, ApiRoutes } from '../env.js';
 import { LOGIN_LINK_USED_PAGE, SIGN_IN_PAGE } from '../pages.js';
-import { SESSION_COOKIE } from '../types.js';
-import type { LoginTokenResponse, UiSessionResponse } from '../types.js';
+import { SESSION_COOKIE } from '../../core/index.js';
+import type { LoginTokenResponse, UiSessionResponse } from '../../core/index.js';
 import type { UiSessions } from '../ui-sessions.js';
 
 export interface UiAuthDeps {

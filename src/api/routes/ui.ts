@@ -5,7 +5,7 @@ import { getCookie } from 'hono/cookie';
 import { NotFoundError } from '../../core/index.js';
 import type { ApiEnv, ApiRoutes } from '../env.js';
 import { UI_NOT_BUILT_PAGE } from '../pages.js';
-import { SESSION_COOKIE } from '../types.js';
+import { SESSION_COOKIE } from '../../core/index.js';
 import type { UiSessions } from '../ui-sessions.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

@@ -7,11 +7,11 @@ import type { Command } from 'commander';
 import { Document, isMap, isScalar } from 'yaml';
 import type { ConfigIssue } from '../../core/index.js';
 import { ConfigError, EditorFailedError, formatConfigIssue } from '../../core/index.js';
-import type { HomePaths } from '../../node/index.js';
+import type { HomePaths } from '../../client/index.js';
+import { ensureHome } from '../../client/index.js';
 import {
   configJsonSchemaText,
   defaultConfigYaml,
-  ensureHome,
   getConfigValue,
   loadConfig,
   readConfigFile,

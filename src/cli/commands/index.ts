@@ -1,19 +1,46 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { registerConfigCommand } from './config.js';
-import { registerInitCommand } from './init.js';
-import { registerLogsCommand } from './logs.js';
-import { registerStartCommand } from './start.js';
-import { registerStatusCommand } from './status.js';
-import { registerStopCommand } from './stop.js';
-import { registerUiCommand } from './ui.js';
 
-export function registerCommands(program: Command, ctx: CliContext): void {
-  registerInitCommand(program, ctx);
-  registerStartCommand(program, ctx);
-  registerStopCommand(program, ctx);
-  registerStatusCommand(program, ctx);
-  registerLogsCommand(program, ctx);
-  registerUiCommand(program, ctx);
-  registerConfigCommand(program, ctx);
+type Registrar = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every command, loaded on demand: a command line loads only the module of the command it names,
+ * so `atmosphere status` does not pay for SQLite, libp2p or the HTTP server. Help and unknown
+ * commands load them all.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
+  init: async () => (await import('./init.js')).registerInitCommand,
+  start: async () => (await import('./start.js')).registerStartCommand,
+  stop: async () => (await import('./stop.js')).registerStopCommand,
+  status: async () => (await import('./status.js')).registerStatusCommand,
+  logs: async () => (await import('./logs.js')).registerLogsCommand,
+  ui: async () => (await import('./ui.js')).registerUiCommand,
+  config: async () => (await import('./config.js')).registerConfigCommand,
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** The command a command line names: the first argument that is not an option (or an option's value). */
+export function commandNameOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--home') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+export async function registerCommands(
+  program: Command,
+  ctx: CliContext,
+  args: readonly string[],
+): Promise<void> {
+  const name = commandNameOf(args);
+  if (name === undefined && (args.includes('--version') || args.includes('-V'))) return;
+  const chosen = name !== undefined && name in COMMANDS ? [name] : COMMAND_NAMES;
+  for (const registrar of await Promise.all(chosen.map((n) => COMMANDS[n]!()))) registrar(program, ctx);
 }

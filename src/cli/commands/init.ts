@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { ensureHome } from '../../client/index.js';
 import {
   defaultConfigYaml,
-  ensureHome,
   loadOrCreateIdentity,
   setConfigValue,
   writeConfigText,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../../core/index.js';
-import type { LogRecord } from '../../node/index.js';
-import { formatLogRecord, LOG_LEVELS, levelRank, parseLogLine } from '../../node/index.js';
+import type { LogRecord } from '../../client/index.js';
+import { formatLogRecord, LOG_LEVELS, levelRank, parseLogLine } from '../../client/index.js';
 import type { CliContext } from '../context.js';
 import { homeFor } from '../context.js';
 

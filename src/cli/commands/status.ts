@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { ApiClient } from '../../api/index.js';
-import type { NodeStatusInfo } from '../../api/index.js';
-import { readOwnerToken, runningNode } from '../../node/index.js';
+import { ApiClient, readOwnerToken, runningNode } from '../../client/index.js';
+import type { NodeStatusInfo } from '../../core/index.js';
 import { formatTable } from '../output.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
 import { homeFor } from '../context.js';
-import { nodeIdentityIfAny } from './shared.js';
+import { nodeIdIfAny } from './shared.js';
 
 function formatUptime(seconds: number): string {
   const d = Math.floor(seconds / 86400);
@@ -26,12 +25,12 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const running = runningNode(paths.root);
       const token = readOwnerToken(paths.root);
       if (!running || !running.state || !token) {
-        const identity = await nodeIdentityIfAny(paths);
+        const nodeId = nodeIdIfAny(paths);
         ctx.exit.code = EXIT_CODES.unavailable;
         if (opts.json === true) {
           ctx.output.json({
             running: false,
-            nodeId: identity?.nodeId ?? null,
+            nodeId,
             home: paths.root,
             pid: running?.pid ?? null,
           });

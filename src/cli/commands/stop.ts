@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../core/index.js';
-import { stopNodeProcess } from '../../node/index.js';
+import { stopNodeProcess } from '../../client/index.js';
 import type { CliContext } from '../context.js';
 import { homeFor } from '../context.js';
 

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { NodeNotRunningError } from '../../core/index.js';
-import { ApiClient } from '../../api/index.js';
-import { readOwnerToken, runningNode } from '../../node/index.js';
+import { ApiClient, readOwnerToken, runningNode } from '../../client/index.js';
 import type { CliContext } from '../context.js';
 import { homeFor } from '../context.js';
 

@@ -2,7 +2,7 @@
  * Wire types of the local HTTP API: what the node sends and the CLI's `ApiClient` receives. They are
  * kept apart from domain types (STYLE rule 14) so the domain can change without changing the wire.
  */
-import type { NodeState } from '../core/index.js';
+import type { NodeState } from './lifecycle.js';
 
 /** A mesh this node belongs to. */
 export interface MeshSummary {

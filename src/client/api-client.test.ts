@@ -10,7 +10,8 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../core/index.js';
-import { ApiClient, parseJsonBody } from './index.js';
+import { parseJsonBody } from '../api/index.js';
+import { ApiClient } from './api-client.js';
 
 const BASE_URL = 'http://127.0.0.1:7470';
 

@@ -1,6 +1,6 @@
 import { AtmosphereError, NodeNotRunningError, UnavailableError, toAtmosphereError } from '../core/index.js';
-import { errorFromHttp } from './http-errors.js';
-import type { HealthResponse, LoginTokenResponse, NodeStatusInfo } from './types.js';
+import { errorFromHttp } from '../core/index.js';
+import type { HealthResponse, LoginTokenResponse, NodeStatusInfo } from '../core/index.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

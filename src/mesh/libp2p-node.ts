@@ -1,0 +1,164 @@
+/**
+ * Builds the libp2p node under `MeshService`: TCP + WebSocket (+ circuit relay) transports, Noise,
+ * Yamux, identify, ping, gossipsub (StrictSign, IP-colocation penalty off, membership-driven app
+ * score), AutoNAT, DCUtR, an optional circuit relay server, and mDNS that stays silent until the
+ * service enables it (only once this node belongs to a mesh).
+ */
+import { autoNAT } from '@libp2p/autonat';
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
+import type { GossipSub } from '@libp2p/gossipsub';
+import { gossipsub } from '@libp2p/gossipsub';
+import type { Identify } from '@libp2p/identify';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey, Startable } from '@libp2p/interface';
+import type { MulticastDNSComponents } from '@libp2p/mdns';
+import { mdns } from '@libp2p/mdns';
+import { noise } from '@libp2p/noise';
+import type { Ping } from '@libp2p/ping';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { webSockets } from '@libp2p/websockets';
+import { yamux } from '@libp2p/yamux';
+import { createLibp2p } from 'libp2p';
+
+/** The mDNS service tag: Atmosphere nodes only find each other, not every libp2p node on the LAN. */
+export const MDNS_SERVICE_TAG = '_atmosphere._udp.local';
+
+/**
+ * mDNS that libp2p starts and stops with the node but that sends nothing until `enable()`: a node
+ * is silent on the LAN until it belongs to a mesh.
+ */
+export class LazyMdns implements Startable {
+  private readonly discovery: PeerDiscovery & Startable;
+  private enabled = false;
+
+  constructor(components: MulticastDNSComponents) {
+    // mdns() returns the MulticastDNS class, which is Startable; its factory type only says PeerDiscovery.
+    this.discovery = mdns({ serviceTag: MDNS_SERVICE_TAG })(components) as PeerDiscovery & Startable;
+  }
+
+  get active(): boolean {
+    return this.enabled;
+  }
+
+  start(): void {}
+
+  async stop(): Promise<void> {
+    await this.disable();
+  }
+
+  async enable(): Promise<void> {
+    if (this.enabled) return;
+    this.enabled = true;
+    await this.discovery.start();
+  }
+
+  async disable(): Promise<void> {
+    if (!this.enabled) return;
+    this.enabled = false;
+    await this.discovery.stop();
+  }
+
+  onPeer(handler: (peer: PeerInfo) => void): void {
+    this.discovery.addEventListener('peer', (event) => {
+      handler(event.detail);
+    });
+  }
+}
+
+export interface MeshLibp2pServices extends Record<string, unknown> {
+  identify: Identify;
+  ping: Ping;
+  pubsub: GossipSub;
+  mdns: LazyMdns;
+  autonat: unknown;
+  dcutr: unknown;
+  relay?: unknown;
+}
+
+export type MeshLibp2p = Libp2p<MeshLibp2pServices>;
+
+export interface MeshLibp2pOptions {
+  readonly privateKey: PrivateKey;
+  readonly listenHost: string;
+  /** `null` disables the TCP listener (e.g. a node reachable only through relays). */
+  readonly tcpPort: number | null;
+  /** `null` disables the WebSocket listener. */
+  readonly wsPort: number | null;
+  readonly relay: boolean;
+  /** Listen on `/p2p-circuit`: reserve a slot on relay-capable peers and advertise relayed addresses. */
+  readonly useRelays: boolean;
+  /** gossipsub application score per peer id: 0 for verified members, negative otherwise. */
+  readonly appScore: (peerId: string) => number;
+  /** This node never dials these peers (revoked in every mesh it belongs to). */
+  readonly isRefused: (peerId: PeerId) => boolean;
+  /** Relay (as a server) only to these peers: verified members. */
+  readonly mayUseRelay: (peerId: PeerId) => boolean;
+}
+
+/** Score given to a peer that has not completed the membership handshake. */
+export const UNVERIFIED_PEER_SCORE = -60;
+/** Score given to a peer that was refused (revoked, failed handshake). */
+export const REFUSED_PEER_SCORE = -1000;
+
+function listenAddresses(options: MeshLibp2pOptions): string[] {
+  const family = options.listenHost.includes(':') ? 'ip6' : 'ip4';
+  const out: string[] = [];
+  if (options.tcpPort !== null) out.push(`/${family}/${options.listenHost}/tcp/${options.tcpPort}`);
+  if (options.wsPort !== null) out.push(`/${family}/${options.listenHost}/tcp/${options.wsPort}/ws`);
+  if (options.useRelays) out.push('/p2p-circuit');
+  return out;
+}
+
+export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<MeshLibp2p> {
+  return await createLibp2p<MeshLibp2pServices>({
+    start: false,
+    privateKey: options.privateKey,
+    nodeInfo: { name: 'atmosphere', version: '1' },
+    addresses: { listen: listenAddresses(options) },
+    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // inbound connections from revoked nodes are still accepted so that the handshake and the join
+    // protocol can tell them why they are refused; they are hung up right after
+    // the relay server relays only to members: the destination of a relayed connection must have
+    // completed the membership handshake with it. The source may be anyone (a node joining through
+    // a relay is not a member yet); the destination's own gate then applies, as for a direct
+    // connection. Reservations are accepted from anyone (a node reserves as soon as identify
+    // finishes, before its handshake does), but a non-member's reservation is never relayed to.
+    connectionGater: {
+      denyDialPeer: (peerId) => options.isRefused(peerId),
+      denyOutboundRelayedConnection: (_source, destination) => !options.mayUseRelay(destination),
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictSign',
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        floodPublish: true,
+        doPX: false,
+        runOnLimitedConnection: true,
+        maxInboundStreams: 256,
+        maxOutboundStreams: 256,
+        scoreParams: {
+          // many members may share one IP (a NAT, or 127.0.0.1 in tests): never penalise that
+          IPColocationFactorWeight: 0,
+          appSpecificScore: options.appScore,
+          appSpecificWeight: 1,
+        },
+        // unverified peers (-60) sit below the publish and gossip thresholds, so nothing is sent to
+        // them, yet above graylist so their subscriptions are recorded for when they are verified
+        scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 },
+      }),
+      autonat: autoNAT(),
+      dcutr: dcutr(),
+      mdns: (components: MulticastDNSComponents) => new LazyMdns(components),
+      // members-only (see the gater), so relayed connections between members need no data or time limit
+      ...(options.relay ? { relay: circuitRelayServer({ reservations: { applyDefaultLimit: false } }) } : {}),
+    },
+  });
+}
