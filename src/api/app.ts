@@ -12,6 +12,8 @@ import { corsForOrigins } from './middleware/cors.js';
 import { requireOwner } from './middleware/owner-auth.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { controlRoutes } from './routes/control.js';
+import type { MeshControl } from './routes/mesh.js';
+import { meshRoutes } from './routes/mesh.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
@@ -27,6 +29,8 @@ export interface ApiComponents {
   /** What the node reports about itself right now. */
   readonly status: () => NodeStatusInfo;
   readonly store: Store;
+  /** The mesh engine; without it the mesh routes are absent. */
+  readonly mesh?: MeshControl;
 }
 
 export interface ApiInit {
@@ -103,6 +107,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),
     controlRoutes({ status }),
+    ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
     uiAuthRoutes({ sessions, store, clock, logger }),
     metricsRoutes({ metrics }),
     // Last: `/ui/*` serves the panel's files and client-side routes.

@@ -10,6 +10,7 @@ export type { ApiEnv, ApiRoutes, Principal } from './env.js';
 export { startHttpServer, isLoopbackHost, httpUrl, DEFAULT_CLOSE_DEADLINE_MS } from './server.js';
 export type { RunningHttpServer } from './server.js';
 export { errorToHttp } from './http-errors.js';
+export type { MeshControl } from './routes/mesh.js';
 export { parseJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { ApiMetrics, METRICS_PREFIX, UNMATCHED_ROUTE } from './metrics.js';
 export type { ApiMetricsInit } from './metrics.js';

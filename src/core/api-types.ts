@@ -3,6 +3,7 @@
  * kept apart from domain types (STYLE rule 14) so the domain can change without changing the wire.
  */
 import type { NodeState } from './lifecycle.js';
+import type { MeshInfo, MeshPeerInfo, MeshStats } from './mesh-types.js';
 
 /** A mesh this node belongs to. */
 export interface MeshSummary {
@@ -74,3 +75,12 @@ export interface ErrorEnvelope {
 /** Header names and cookie name shared by the server and its clients. */
 export const CSRF_HEADER = 'X-Atmosphere-CSRF';
 export const SESSION_COOKIE = 'atmosphere_session';
+
+/** `GET /api/mesh`: this node's meshes and every peer it knows, with why unconnected ones are not. */
+export interface MeshOverview {
+  readonly nodeId: string;
+  readonly addresses: readonly string[];
+  readonly meshes: readonly MeshInfo[];
+  readonly peers: readonly MeshPeerInfo[];
+  readonly stats: MeshStats;
+}

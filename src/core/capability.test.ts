@@ -33,7 +33,10 @@ describe('parseCapability', () => {
 
   it('gives triggers a normal priority unless they say otherwise', () => {
     const cap = parseCapability(
-      { ...lamp, triggers: [{ name: 'tamper', description: 'forced', priority: 'critical' }, { name: 'moved' }] },
+      {
+        ...lamp,
+        triggers: [{ name: 'tamper', description: 'forced', priority: 'critical' }, { name: 'moved' }],
+      },
       { nodeId: 'n' },
     );
     expect(cap.triggers.map((t) => t.priority)).toEqual(['critical', 'normal']);
@@ -58,7 +61,16 @@ describe('parseCapability', () => {
 
   it('accepts JSON-schema parameters and results on tools', () => {
     const cap = parseCapability(
-      { ...lamp, tools: [{ name: 'set_brightness', parameters: { type: 'object', properties: { level: { type: 'number' } } }, result: { type: 'null' } }] },
+      {
+        ...lamp,
+        tools: [
+          {
+            name: 'set_brightness',
+            parameters: { type: 'object', properties: { level: { type: 'number' } } },
+            result: { type: 'null' },
+          },
+        ],
+      },
       { nodeId: 'n' },
     );
     expect(cap.tools[0]?.parameters).toMatchObject({ type: 'object' });

@@ -69,7 +69,17 @@ export type CapabilityType = KnownCapabilityType | (string & {});
  * What kind of work a capability does; the cost model weighs load by it (inference and training
  * use GPU load, the rest CPU load) — seed Part 3.
  */
-export const WORK_TYPES = ['inference', 'training', 'embedding', 'retrieval', 'sensing', 'actuation', 'messaging', 'agent', 'system'] as const;
+export const WORK_TYPES = [
+  'inference',
+  'training',
+  'embedding',
+  'retrieval',
+  'sensing',
+  'actuation',
+  'messaging',
+  'agent',
+  'system',
+] as const;
 export type WorkType = (typeof WORK_TYPES)[number];
 
 /** The work type a capability type implies when the capability does not say. */
@@ -145,7 +155,10 @@ export const capabilityIdSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9][\w.:@+-]*(\/[\w.:@+-]+)*$/, 'expected an id like "ollama/llama3.2" or "matter/kitchen-light"');
+  .regex(
+    /^[A-Za-z0-9][\w.:@+-]*(\/[\w.:@+-]+)*$/,
+    'expected an id like "ollama/llama3.2" or "matter/kitchen-light"',
+  );
 
 const capabilityFields = {
   id: capabilityIdSchema,
@@ -163,13 +176,21 @@ export const capabilitySchema = z
   .superRefine((cap, ctx) => {
     const seen = new Set<string>();
     for (const [i, n] of [...cap.tools.map((t) => t.name), ...cap.triggers.map((t) => t.name)].entries()) {
-      if (seen.has(n)) ctx.addIssue({ code: 'custom', message: `duplicate tool or trigger name "${n}"`, path: [i < cap.tools.length ? 'tools' : 'triggers'] });
+      if (seen.has(n))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate tool or trigger name "${n}"`,
+          path: [i < cap.tools.length ? 'tools' : 'triggers'],
+        });
       seen.add(n);
     }
   });
 
 /** A capability without a node id, as written in a catalog file or by a local scanner. */
-export const capabilityInputSchema = z.strictObject({ ...capabilityFields, nodeId: z.string().min(1).max(128).optional() });
+export const capabilityInputSchema = z.strictObject({
+  ...capabilityFields,
+  nodeId: z.string().min(1).max(128).optional(),
+});
 
 export type ToolSpec = z.output<typeof toolSpecSchema>;
 export type TriggerSpec = z.output<typeof triggerSpecSchema>;
@@ -200,7 +221,8 @@ export function parseCapability(input: unknown, options: { nodeId?: string } = {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length ? `${first.path.join('.')}: ` : '';
-    const id = typeof (input as { id?: unknown } | null)?.id === 'string' ? ` "${(input as { id: string }).id}"` : '';
+    const id =
+      typeof (input as { id?: unknown } | null)?.id === 'string' ? ` "${(input as { id: string }).id}"` : '';
     throw new InvalidCapabilityError(`invalid capability${id}: ${where}${first?.message ?? 'malformed'}`, {
       details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
     });
@@ -210,7 +232,9 @@ export function parseCapability(input: unknown, options: { nodeId?: string } = {
   if (!nodeId) throw new InvalidCapabilityError(`invalid capability "${c.id}": no node id`);
   const checked = capabilitySchema.safeParse({ ...c, nodeId });
   if (!checked.success) {
-    throw new InvalidCapabilityError(`invalid capability "${c.id}": ${checked.error.issues[0]?.message ?? 'malformed'}`);
+    throw new InvalidCapabilityError(
+      `invalid capability "${c.id}": ${checked.error.issues[0]?.message ?? 'malformed'}`,
+    );
   }
   return {
     id: c.id,
@@ -259,7 +283,8 @@ export class EmbedderMismatchError extends AtmosphereError {
 
 /** Cosine similarity; 0 when either vector is zero. */
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new EmbedderMismatchError(`vector lengths differ: ${a.length} and ${b.length}`);
+  if (a.length !== b.length)
+    throw new EmbedderMismatchError(`vector lengths differ: ${a.length} and ${b.length}`);
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -276,7 +301,9 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
 /** Cosine similarity of two embeddings; refuses to compare vectors from different embedders. */
 export function embeddingSimilarity(a: Embedding, b: Embedding): number {
   if (a.embedderId !== b.embedderId) {
-    throw new EmbedderMismatchError(`cannot compare a vector from ${a.embedderId} with one from ${b.embedderId}`);
+    throw new EmbedderMismatchError(
+      `cannot compare a vector from ${a.embedderId} with one from ${b.embedderId}`,
+    );
   }
   return cosineSimilarity(a.vector, b.vector);
 }

@@ -61,6 +61,10 @@ const meshSection = z
     bootstrap: z.array(multiaddr).default([]).describe('Extra multiaddrs to dial at start'),
     mdns: z.boolean().default(true).describe('LAN discovery with mDNS, once this node belongs to a mesh'),
     relay: z.boolean().default(false).describe('Serve as a circuit relay for members behind NAT'),
+    use_relays: z
+      .boolean()
+      .default(false)
+      .describe('Reserve a slot on relay-capable members and advertise the relayed address (behind NAT)'),
     peer_timeout_seconds: z
       .number()
       .int()

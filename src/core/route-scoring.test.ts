@@ -16,7 +16,12 @@ describe('scoreCandidates', () => {
 
   it('never puts a candidate that fails a hard constraint first, however well it matches', () => {
     const out = scoreCandidates(intent, [
-      { id: 'revoked', semanticScore: 0.99, threshold: 0.4, constraints: [{ name: 'revocation', ok: false, reason: 'node revoked' }] },
+      {
+        id: 'revoked',
+        semanticScore: 0.99,
+        threshold: 0.4,
+        constraints: [{ name: 'revocation', ok: false, reason: 'node revoked' }],
+      },
       { id: 'ok', semanticScore: 0.5, threshold: 0.4, constraints: [{ name: 'revocation', ok: true }] },
     ]);
     expect(out[0]?.id).toBe('ok');

@@ -75,8 +75,9 @@ export function scoreCandidates<T extends ScoringCandidate>(
         ? `semantic ${round(semantic)} clears threshold ${round(c.threshold)}`
         : `semantic ${round(semantic)} below threshold ${round(c.threshold)}`,
     );
-    const known = c.cost !== undefined && Number.isFinite(c.cost);
-    const costUsed = known ? Math.max(0, c.cost as number) : 0;
+    const cost = c.cost;
+    const known = cost !== undefined && Number.isFinite(cost);
+    const costUsed = known ? Math.max(0, cost) : 0;
     if (!known) reasons.push('cost unknown, counted as 0');
     else if (weights.cost !== 0) reasons.push(`cost ${round(costUsed)} × ${weights.cost}`);
     const score = semantic * weights.semantic - costUsed * weights.cost;

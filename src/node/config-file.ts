@@ -38,6 +38,8 @@ export const CONFIG_FLAG_KEYS: Readonly<Record<string, string>> = Object.freeze(
   '--host': 'api.host',
   '--port': 'api.port',
   '--p2p-port': 'mesh.tcp_port',
+  '--ws-port': 'mesh.ws_port',
+  '--p2p-host': 'mesh.listen_host',
   '--name': 'node.name',
   '--no-mdns': 'mesh.mdns',
   '--relay': 'mesh.relay',

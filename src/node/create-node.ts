@@ -15,6 +15,7 @@ import type {
   Store,
 } from '../core/index.js';
 import { InvalidStateError } from '../core/index.js';
+import { MeshService } from '../mesh/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
@@ -60,6 +61,7 @@ export class AtmosphereNode implements Startable {
   private readonly log: Logger;
   private currentState: NodeState = 'stopped';
   private store: Store | null = null;
+  private mesh: MeshService | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -99,14 +101,37 @@ export class AtmosphereNode implements Startable {
     if (this.currentState === 'stopping') throw new InvalidStateError('the node is still stopping');
     this.currentState = 'starting';
     this.lifetime = new AbortController();
-    const { home, config, clock, logger } = this.components;
+    const { home, config, clock, logger, identity } = this.components;
     try {
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
+      this.mesh = new MeshService(
+        { privateKey: identity.privateKey, logger: logger.child('mesh'), clock, state: this.store.mesh },
+        {
+          name: this.name,
+          listenHost: config.mesh.listen_host,
+          tcpPort: config.mesh.tcp_port,
+          wsPort: config.mesh.ws_port,
+          mdns: config.mesh.mdns,
+          bootstrap: config.mesh.bootstrap,
+          relay: config.mesh.relay,
+          useRelays: config.mesh.use_relays,
+          peerTimeoutMs: config.mesh.peer_timeout_seconds * 1000,
+        },
+      );
+      await this.mesh.start(options);
+      await this.mesh.setAnnouncement(this.announcement());
       const ownerToken = randomBytes(32).toString('base64url');
       atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
       this.startedAtMs = clock.now();
       this.api = createApiApp(
-        { logger: logger.child('api'), clock, ownerToken, status: () => this.status(), store: this.store },
+        {
+          logger: logger.child('api'),
+          clock,
+          ownerToken,
+          status: () => this.status(),
+          store: this.store,
+          mesh: this.mesh,
+        },
         {
           corsOrigins: config.api.cors_origins,
           uiDir: this.init.uiDir === undefined ? defaultUiDir() : this.init.uiDir,
@@ -148,6 +173,14 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.mesh) {
+      try {
+        await this.mesh.stop();
+      } catch (err) {
+        this.log.warn({ err }, 'mesh did not stop cleanly');
+      }
+      this.mesh = null;
+    }
     if (this.store) {
       this.store.close();
       this.store = null;
@@ -171,8 +204,25 @@ export class AtmosphereNode implements Startable {
       uiUrl: apiUrl ? `${apiUrl}/ui/` : '',
       startedAt: new Date(this.startedAtMs).toISOString(),
       uptimeSeconds: running ? Math.max(0, Math.floor((clock.now() - this.startedAtMs) / 1000)) : 0,
-      meshes: [],
-      peers: [],
+      meshes: (this.mesh?.meshes() ?? []).map((m) => ({ id: m.meshId, name: m.name, role: m.role })),
+      peers: (this.mesh?.peers() ?? []).map((p) => ({
+        nodeId: p.nodeId,
+        name: p.name,
+        connected: p.connected,
+      })),
+    };
+  }
+
+  /**
+   * What this node tells the mesh about itself. Capabilities join it as the scanner and owner
+   * approval land (later issues); until then a node announces that it exposes nothing.
+   */
+  private announcement(): { summary: unknown; document: unknown; capabilityCount: number } {
+    const { buildInfo } = this.components;
+    return {
+      summary: { name: this.name, version: buildInfo.version },
+      document: { version: 1, node: { name: this.name, version: buildInfo.version }, capabilities: [] },
+      capabilityCount: 0,
     };
   }
 }

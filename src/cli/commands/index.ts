@@ -16,6 +16,11 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   logs: async () => (await import('./logs.js')).registerLogsCommand,
   ui: async () => (await import('./ui.js')).registerUiCommand,
   config: async () => (await import('./config.js')).registerConfigCommand,
+  mesh: async () => (await import('./mesh.js')).registerMeshCommand,
+  leave: async () => (await import('./mesh.js')).registerLeaveCommand,
+  invite: async () => (await import('./invite.js')).registerInviteCommand,
+  join: async () => (await import('./join.js')).registerJoinCommand,
+  revoke: async () => (await import('./revoke.js')).registerRevokeCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);

@@ -10,6 +10,8 @@ import { homeFor } from '../context.js';
 interface StartOptions {
   port?: string;
   p2pPort?: string;
+  wsPort?: string;
+  p2pHost?: string;
   host?: string;
   name?: string;
   mdns?: boolean;
@@ -37,6 +39,8 @@ export function flagsToConfig(opts: StartOptions): ConfigInput {
   if (opts.port !== undefined) api.port = parsePort(opts.port, '--port');
   if (opts.host !== undefined) api.host = opts.host;
   if (opts.p2pPort !== undefined) mesh.tcp_port = parsePort(opts.p2pPort, '--p2p-port');
+  if (opts.wsPort !== undefined) mesh.ws_port = parsePort(opts.wsPort, '--ws-port');
+  if (opts.p2pHost !== undefined) mesh.listen_host = opts.p2pHost;
   if (opts.mdns === false) mesh.mdns = false;
   if (opts.relay === true) mesh.relay = true;
   if (Object.keys(api).length > 0) flags.api = api;
@@ -51,6 +55,8 @@ function passThrough(opts: StartOptions): string[] {
   const args: string[] = [];
   if (opts.port !== undefined) args.push('--port', opts.port);
   if (opts.p2pPort !== undefined) args.push('--p2p-port', opts.p2pPort);
+  if (opts.wsPort !== undefined) args.push('--ws-port', opts.wsPort);
+  if (opts.p2pHost !== undefined) args.push('--p2p-host', opts.p2pHost);
   if (opts.host !== undefined) args.push('--host', opts.host);
   if (opts.name !== undefined) args.push('--name', opts.name);
   if (opts.mdns === false) args.push('--no-mdns');
@@ -66,6 +72,8 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'HTTP API port (config api.port; 0 picks a free port)')
     .option('--host <addr>', 'HTTP API bind address (config api.host; default 127.0.0.1)')
     .option('--p2p-port <n>', 'mesh TCP port (config mesh.tcp_port)')
+    .option('--ws-port <n>', 'mesh WebSocket port (config mesh.ws_port)')
+    .option('--p2p-host <addr>', 'address the mesh listens on (config mesh.listen_host; default 0.0.0.0)')
     .option('--name <name>', 'node name (config node.name)')
     .option('--no-mdns', 'no LAN discovery (config mesh.mdns=false)')
     .option('--relay', 'serve as a circuit relay for members behind NAT (config mesh.relay)')
