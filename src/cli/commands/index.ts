@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   invite: async () => (await import('./invite.js')).registerInviteCommand,
   join: async () => (await import('./join.js')).registerJoinCommand,
   revoke: async () => (await import('./revoke.js')).registerRevokeCommand,
+  route: async () => (await import('./route.js')).registerRouteCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);

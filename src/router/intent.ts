@@ -1,0 +1,152 @@
+/**
+ * Intent analysis: what form a request takes (a command, a question, a statement, or a request to be
+ * told when something happens), which verb leads a command, and which parts are payload (quoted
+ * text, code) rather than words that say what to do. English only; pure.
+ */
+import { normalizeText, tokenize } from './text.js';
+
+export type IntentForm = 'subscribe' | 'command' | 'question' | 'statement';
+
+export interface AnalyzedIntent {
+  /** The intent as given. */
+  readonly text: string;
+  readonly form: IntentForm;
+  /** The words to match capabilities against: the intent without subscription phrasing or payload. */
+  readonly body: string;
+  /** Every token of `body`, stop words included (tool selection needs `on`, `off`, `up` ...). */
+  readonly tokens: readonly string[];
+  /** Quoted text and trailing payload ("translate this: ..."), removed from `body`. */
+  readonly payload: readonly string[];
+  /** The request carries source code (in its payload or inline). */
+  readonly hasCode: boolean;
+  /** The leading verb of a command, when the intent is one. */
+  readonly verb: string | null;
+  /** Extra concept words implied by the phrasing: `who` → person, `how many` → count. */
+  readonly implied: readonly string[];
+}
+
+const NOTIFY_VERBS = 'tell|let|notify|alert|warn|ping|text|message|inform|buzz|page|call';
+const WHEN_WORDS = 'when|whenever|if|once|as soon as|the moment|each time|every time|in case';
+const SUBSCRIBE_LEAD = new RegExp(
+  `^(?:please\\s+)?(?:(?:can|could|would|will)\\s+you\\s+)?(?:${NOTIFY_VERBS})\\s+(?:me|us)(?:\\s+know)?\\s+(?:${WHEN_WORDS})\\b`,
+);
+const SUBSCRIBE_TRAIL = new RegExp(
+  `^(?:${WHEN_WORDS})\\b(.+?)(?:,\\s*|\\s+then\\s+|\\s+)(?:please\\s+)?(?:${NOTIFY_VERBS})\\s+(?:me|us)\\b`,
+);
+const WATCH_LEAD = /^(?:please\s+)?(?:watch|monitor|keep an eye|keep watch|listen)\s+(?:out\s+)?(?:for|on)\b/;
+
+const QUESTION_STARTS = new Set(
+  `what whats how why who whos when where which whose whom is are am was were do does did can could should
+   would will has have any anyone anybody anything`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+/** Words that start a sentence that is not a command. */
+const NON_VERB_STARTS = new Set(
+  `i im my me we our us you your it its this that these those there here he she his her they their the a an
+   so and but or maybe perhaps today tonight tomorrow yesterday now`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+const POLITE =
+  /^(?:please|kindly|hey|ok|okay|so|now|just|quickly|(?:can|could|would|will)\s+you(?:\s+please)?)\s+/;
+
+/** Verbs that carry little meaning of their own ("turn the light off", "make an image"). */
+export const LIGHT_VERBS: ReadonlySet<string> = new Set(
+  `turn make set get put take give do have show let keep switch go bring help start try use run tell see look
+   check`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+const CODE_CHARS = /[{}()[\];=$<>|&*\\]/g;
+
+function looksLikeCode(text: string): boolean {
+  const symbols = text.match(CODE_CHARS)?.length ?? 0;
+  return (
+    symbols >= 3 ||
+    /\b[a-z_]\w*\([^)]*\)/i.test(text) ||
+    /(^|\s)--?[a-z][\w-]*/.test(text) ||
+    /\*\.\w+/.test(text) ||
+    /=>|::|\+\+|&&|\|\|/.test(text)
+  );
+}
+
+/** Splits off quoted strings and a trailing payload ("... this: <payload>"). */
+function splitPayload(text: string): { rest: string; payload: string[] } {
+  const payload: string[] = [];
+  let rest = text;
+  const colon = /^(.*?\b(?:this|these|following|it|below|text|code|snippet|do|mean|say))\s*:\s+(.+)$/is.exec(
+    rest,
+  );
+  if (colon) {
+    payload.push((colon[2] as string).trim());
+    rest = colon[1] as string;
+  } else {
+    const anyColon = /^(.*?):\s+(.+)$/s.exec(rest);
+    if (anyColon && looksLikeCode(anyColon[2] as string)) {
+      payload.push((anyColon[2] as string).trim());
+      rest = anyColon[1] as string;
+    }
+  }
+  rest = rest.replace(
+    /(^|[\s(])(['"\u201c\u2018])([^'"\u201d\u2019]*\s[^'"\u201d\u2019]*|[^'"\u201d\u2019\s]+)(['"\u201d\u2019])(?=[\s,.?!:;)]|$)/g,
+    (m, pre: string, _o, inner: string) => {
+      if (!inner.trim()) return m;
+      payload.push(inner.trim());
+      return `${pre} `;
+    },
+  );
+  return { rest, payload };
+}
+
+function sentenceForm(sentence: string): { form: IntentForm; verb: string | null } {
+  let s = sentence.trim().toLowerCase();
+  for (let prev = ''; prev !== s;) {
+    prev = s;
+    s = s.replace(POLITE, '');
+  }
+  const first = tokenize(s)[0] ?? '';
+  if (sentence.trim().endsWith('?') || QUESTION_STARTS.has(first)) return { form: 'question', verb: null };
+  if (!first || NON_VERB_STARTS.has(first) || /\d/.test(first)) return { form: 'statement', verb: null };
+  return { form: 'command', verb: first };
+}
+
+export function analyzeIntent(text: string): AnalyzedIntent {
+  const { rest, payload } = splitPayload(text.trim());
+  let body = rest;
+  let form: IntentForm | null = null;
+  let verb: string | null = null;
+
+  const lower = normalizeText(body).replace(/\s+/g, ' ').trim();
+  const lead = SUBSCRIBE_LEAD.exec(lower);
+  const trail = SUBSCRIBE_TRAIL.exec(lower);
+  const watch = WATCH_LEAD.exec(lower);
+  if (lead) {
+    form = 'subscribe';
+    body = lower.slice(lead[0].length);
+  } else if (trail) {
+    form = 'subscribe';
+    body = trail[1] as string;
+  } else if (watch) {
+    form = 'subscribe';
+    body = lower.slice(watch[0].length);
+  } else {
+    // The first command among the sentences decides ("Did I leave it on? Turn it off").
+    const sentences = body.split(/(?<=[.?!;])\s+/).filter((s) => s.trim());
+    const forms = sentences.map(sentenceForm);
+    const command = forms.find((f) => f.form === 'command');
+    const chosen = command ?? forms[0] ?? { form: 'statement' as const, verb: null };
+    form = chosen.form;
+    verb = chosen.verb;
+  }
+
+  const tokens = tokenize(body);
+  const implied: string[] = [];
+  if (tokens.includes('who')) implied.push('person');
+  if (tokens.includes('where')) implied.push('location');
+  if (/\bhow (?:many|much)\b/.test(tokens.join(' '))) implied.push('count');
+  if (form === 'question' && tokens[0] === 'when') implied.push('time');
+  const hasCode = payload.some(looksLikeCode) || looksLikeCode(rest);
+  return { text, form, body, tokens, payload, hasCode, verb, implied };
+}
