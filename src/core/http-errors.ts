@@ -5,54 +5,19 @@
  * the matching `AtmosphereError` subclass. Statuses follow the error's `category`; a few codes that
  * HTTP has a more precise status for (413, 405) override it.
  */
+import * as errorClasses from './errors.js';
 import {
-  AbortedError,
   AtmosphereError,
-  ConfigKeyNotFoundError,
   ConflictError,
-  CsrfTokenInvalidError,
   ForbiddenError,
-  HomeDirectoryError,
-  IdentityError,
   InvalidInputError,
-  InvalidRequestBodyError,
-  InvalidStateError,
   MethodNotAllowedError,
-  MigrationError,
-  NodeAlreadyRunningError,
-  NodeNotRunningError,
-  NodeStartFailedError,
   NotFoundError,
-  PortInUseError,
   RequestBodyTooLargeError,
-  StoreError,
-  StoreSchemaTooNewError,
   TimeoutError,
   UnauthorizedError,
   UnavailableError,
   toAtmosphereError,
-  MalformedMessageError,
-  MessageTooLargeError,
-  InviteMalformedError,
-  InviteTamperedError,
-  InviteExpiredError,
-  InviteMeshMismatchError,
-  InviteUsesExhaustedError,
-  InviteUnknownError,
-  AlreadyMemberError,
-  CredentialInvalidError,
-  MembershipRevokedError,
-  RevocationInvalidError,
-  MeshNotFoundError,
-  NotMeshMemberError,
-  NotMeshAdminError,
-  PeerUnreachableError,
-  IncompatibleVersionError,
-  HandshakeFailedError,
-  InvokeRefusedError,
-  InvokeRemoteError,
-  ProtocolViolationError,
-  EditorFailedError,
 } from './errors.js';
 import type { ErrorCategory, ErrorDetails } from './errors.js';
 import type { ErrorEnvelope } from './api-types.js';
@@ -151,56 +116,22 @@ type ErrorClass = new (
   options?: { cause?: unknown; details?: ErrorDetails },
 ) => AtmosphereError;
 
-/** Errors whose class a client can rebuild from the `code` alone. */
-const KNOWN_CLASSES: readonly ErrorClass[] = [
-  InvalidInputError,
-  InvalidRequestBodyError,
-  RequestBodyTooLargeError,
-  MethodNotAllowedError,
-  ConfigKeyNotFoundError,
-  UnauthorizedError,
-  CsrfTokenInvalidError,
-  ForbiddenError,
-  NotFoundError,
-  NodeAlreadyRunningError,
-  NodeNotRunningError,
-  PortInUseError,
-  NodeStartFailedError,
-  InvalidStateError,
-  TimeoutError,
-  AbortedError,
-  HomeDirectoryError,
-  IdentityError,
-  StoreError,
-  MigrationError,
-  StoreSchemaTooNewError,
-  ConflictError,
-  UnavailableError,
-  MalformedMessageError,
-  MessageTooLargeError,
-  InviteMalformedError,
-  InviteTamperedError,
-  InviteExpiredError,
-  InviteMeshMismatchError,
-  InviteUsesExhaustedError,
-  InviteUnknownError,
-  AlreadyMemberError,
-  CredentialInvalidError,
-  MembershipRevokedError,
-  RevocationInvalidError,
-  MeshNotFoundError,
-  NotMeshMemberError,
-  NotMeshAdminError,
-  PeerUnreachableError,
-  IncompatibleVersionError,
-  HandshakeFailedError,
-  InvokeRefusedError,
-  InvokeRemoteError,
-  ProtocolViolationError,
-  EditorFailedError,
-];
-
-const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map(KNOWN_CLASSES.map((C) => [new C('').code, C]));
+/**
+ * Every error class a client can rebuild from its `code` alone: all `AtmosphereError` subclasses
+ * exported by errors.ts whose constructor takes `(message, options)` (ConfigError, built from a list
+ * of issues, is rebuilt as its category's class).
+ */
+const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map(
+  Object.values(errorClasses).flatMap((value): [string, ErrorClass][] => {
+    if (typeof value !== 'function' || !(value.prototype instanceof AtmosphereError)) return [];
+    const Class = value as ErrorClass;
+    try {
+      return [[new Class('').code, Class]];
+    } catch {
+      return [];
+    }
+  }),
+);
 
 const CLASS_BY_CATEGORY: Readonly<Record<ErrorCategory, ErrorClass>> = {
   invalid_input: InvalidInputError,
