@@ -25,7 +25,14 @@ const START = [
 interface Overview {
   nodeId: string;
   meshes: { meshId: string; name: string; role: string; memberCount: number }[];
-  peers: { nodeId: string; name: string; connected: boolean; reason: string | null }[];
+  peers: {
+    nodeId: string;
+    name: string;
+    connected: boolean;
+    reason: string | null;
+    rttMs: number | null;
+    transport: string | null;
+  }[];
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -116,6 +123,12 @@ describe('a mesh of three node processes driven by the CLI', () => {
         return others.every((id) => connected.includes(id)) ? true : undefined;
       });
     }
+    const measured = await waitFor('a to measure the round trip to b', async () => {
+      const peer = (await overview('a')).peers.find((p) => p.nodeId === ids.b);
+      return peer?.rttMs !== null && peer?.rttMs !== undefined ? peer : undefined;
+    });
+    expect(measured.rttMs).toBeGreaterThanOrEqual(0);
+    expect(measured.transport).toBe('lan');
     const members = await atm('b', 'mesh', 'members', '--json');
     const list = (JSON.parse(members.stdout) as { members: { nodeId: string }[] }).members.map(
       (m) => m.nodeId,

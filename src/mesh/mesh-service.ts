@@ -236,6 +236,8 @@ interface PeerRecord {
   /** Failed dials and refused handshakes in a row; backs redials off exponentially. */
   failures: number;
   touchedMs: number;
+  /** Round trip of the last ping over the verified connection (measured each heartbeat). */
+  rttMs: number | null;
 }
 
 interface DocumentVersion {
@@ -1406,6 +1408,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         lastDialMs: 0,
         failures: 0,
         touchedMs: this.clock.now(),
+        rttMs: null,
       };
       this.peerRecords.set(nodeId, peer);
     }
@@ -1550,7 +1553,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       addresses: [...peer.addresses],
       connected,
       transport: connection === undefined ? null : transportKind(connection.remoteAddr.toString()),
-      rttMs: connection?.rtt ?? null,
+      rttMs: connection === undefined ? null : (peer.rttMs ?? connection.rtt ?? null),
       lastSeenMs: peer.lastSeenMs,
       capabilityCount: peer.capabilityCount,
       digest: peer.digest,
@@ -1825,6 +1828,26 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     );
     for (const ctx of this.meshContexts.values())
       await this.publish(ctx, 'heartbeat', payload, this.settings.peerTimeoutMs);
+    await this.measureRoundTrips();
+  }
+
+  /** Pings every verified member over its connection; the RTT shows in `peers()`. */
+  private async measureRoundTrips(): Promise<void> {
+    const libp2p = this.libp2p;
+    if (libp2p === undefined) return;
+    const timeoutMs = Math.min(2_000, this.settings.heartbeatIntervalMs);
+    await Promise.all(
+      [...this.peerRecords.values()].map(async (peer) => {
+        if (this.verifiedConnection(peer.nodeId) === undefined) return;
+        try {
+          peer.rttMs = await libp2p.services.ping.ping(peerIdFromString(peer.nodeId), {
+            signal: AbortSignal.any([this.stopController.signal, AbortSignal.timeout(timeoutMs)]),
+          });
+        } catch {
+          peer.rttMs = null;
+        }
+      }),
+    );
   }
 
   private async publishAnnouncements(): Promise<void> {
