@@ -334,3 +334,37 @@ export class EditorFailedError extends AtmosphereError {
   override readonly code = 'editor_failed';
   override readonly category: ErrorCategory = 'internal';
 }
+
+// ---- inference backends (integrations: Ollama, LlamaFarm, OpenAI-compatible cloud) ----------
+
+/** The model server could not be reached (connection refused, unknown host, reset before answering). */
+export class BackendUnavailableError extends AtmosphereError {
+  override readonly code: string = 'backend_unavailable';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** The model server answered with an error; the message is the upstream's own. `details.httpStatus` has its status. */
+export class BackendError extends AtmosphereError {
+  override readonly code: string = 'backend_error';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** The model server refused the credentials (HTTP 401/403: a missing or wrong API key). */
+export class BackendAuthError extends BackendError {
+  override readonly code = 'backend_auth_failed';
+}
+
+/** A stream stopped before its end (the connection dropped or the server stopped sending). */
+export class BackendStreamInterruptedError extends BackendError {
+  override readonly code = 'backend_stream_interrupted';
+}
+
+/** The model server did not answer (or went silent mid-stream) within the time allowed. */
+export class BackendTimeoutError extends TimeoutError {
+  override readonly code = 'backend_timeout';
+}
+
+/** The backend does not have the requested model (or LlamaFarm project). */
+export class ModelNotFoundError extends NotFoundError {
+  override readonly code = 'model_not_found';
+}

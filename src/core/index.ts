@@ -21,3 +21,5 @@ export * from './capability.js';
 export * from './route-scoring.js';
 export * from './api-types.js';
 export * from './http-errors.js';
+export * from './inference.js';
+export * from './model-prices.js';
