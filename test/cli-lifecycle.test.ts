@@ -63,7 +63,7 @@ describe('the atmosphere CLI drives a node through its whole lifecycle', () => {
   });
 
   it('start returns once the node answers and status --json describes it', async () => {
-    const res = await atm('start', '--port', '0', '--p2p-port', '0', '--no-mdns', '--json');
+    const res = await atm('start', '--port', '0', '--p2p-port', '0', '--ws-port', '0', '--no-mdns', '--json');
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     started = JSON.parse(res.stdout) as StartJson;
@@ -161,7 +161,7 @@ describe('the atmosphere CLI drives a node through its whole lifecycle', () => {
     const down = await atm('status');
     expect(down.code).toBe(3);
 
-    const res = await atm('start', '--port', '0', '--p2p-port', '0', '--no-mdns', '--json');
+    const res = await atm('start', '--port', '0', '--p2p-port', '0', '--ws-port', '0', '--no-mdns', '--json');
     expect(res.code).toBe(0);
     const again = JSON.parse(res.stdout) as StartJson;
     pids.push(again.pid);

@@ -1,8 +1,10 @@
 /**
  * Routing accuracy on the shared dev intents over the shared sample catalog (shared/routing), with
  * the built-in offline embedder. The router was tuned looking only at the even-numbered lines; the
- * odd-numbered lines are a held-out split, reported and asserted separately. Floors sit a few points
- * under what was measured (docs/ROUTING.md has the numbers), so a regression fails here.
+ * odd-numbered lines are a held-out split, reported and asserted separately. Floors sit at or a few
+ * points under what was measured (docs/ROUTING.md has the numbers), so a regression fails here. The
+ * 90 % floor on all 120 is the issue's bar and is what is measured: routing is deterministic, and
+ * losing any one item should fail this test.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,7 +31,7 @@ function readRoutingFile(name: string): string {
   }
 }
 
-const FLOOR = { all: 0.8, tuning: 0.82, heldOut: 0.76, nulls: 0.7, tools: 0.8 } as const;
+const FLOOR = { all: 0.9, tuning: 0.93, heldOut: 0.8, nulls: 0.8, tools: 0.86 } as const;
 
 async function evaluate(items: readonly EvalItem[]): Promise<EvalReport> {
   const router = new SemanticRouter({ embedder: new WordVectorEmbedder() });

@@ -32,7 +32,8 @@ async function route(...args: string[]): Promise<Run> {
   };
   const ctx: CliContext = {
     output,
-    env: {},
+    // a home with no running node, never the user's own
+    env: { ATMOSPHERE_HOME: dir },
     buildInfo: { version: 'test', commit: 'test' },
     entryScript: '',
     exit: { code: 0 },
@@ -95,10 +96,13 @@ describe('atmosphere route', () => {
     expect((r.json[0] as { decision: unknown }).decision).toBeNull();
   });
 
-  it('refuses to run without --catalog and says why', async () => {
+  it('routes through the running node without --catalog, and says when none runs', async () => {
     const r = await route('turn off the lights');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/needs --catalog/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/not running/);
+    const e = await route('--eval', 'intents.jsonl');
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/--eval needs --catalog/);
   });
 
   it('reports a catalog that is not valid', async () => {

@@ -125,3 +125,46 @@ describe('routing with the built-in embedder', () => {
     expect(examplesForType('unknown/kind')).toEqual([]);
   });
 });
+
+describe('what the word vectors do not know', () => {
+  it('reaches a tool through a stand-in word ("brighten" → brightness, "kill" → off)', async () => {
+    expect((await router.route('brighten the office lamp')).decision).toMatchObject({
+      capabilityId: 'hue/office-lamp',
+      tool: 'set_brightness',
+    });
+    expect((await router.route('kill the kitchen lights')).decision).toMatchObject({
+      capabilityId: 'matter/kitchen-light',
+      tool: 'turn_off',
+    });
+  });
+
+  it('reads a multi-word expression as one word ("out loud", "come up with")', async () => {
+    expect((await router.route('read the next chapter out loud')).decision?.capabilityId).toBe(
+      'piper/en-us-amy',
+    );
+    expect((await router.route('come up with a slogan for a lemonade stand')).decision?.capabilityId).toBe(
+      'ollama/llama3.2',
+    );
+  });
+
+  it('sends a request for a picture to an image capability, not the text-only chat model', async () => {
+    expect((await router.route('draw me a dragon flying over a castle')).decision?.capabilityId).toBe(
+      'comfyui/sdxl',
+    );
+  });
+
+  it('lets the code model yield to the general model on questions that are not about code', async () => {
+    expect((await router.route('explain how tides work')).decision?.capabilityId).toBe('ollama/llama3.2');
+  });
+
+  it('does not count what a description says a capability lacks ("no web access")', async () => {
+    expect((await router.route("what's the latest news about the election")).decision?.capabilityId).toBe(
+      'searxng/web',
+    );
+  });
+
+  it('still refuses what nothing in the catalog does', async () => {
+    for (const intent of ['order sushi for dinner', 'mow the lawn', 'reserve a table for two at 7'])
+      expect((await router.route(intent)).decision, intent).toBeNull();
+  });
+});

@@ -31,7 +31,18 @@ export const lifecycleSuite: BenchSuite = {
       const rounds = 5;
       for (let i = 0; i < rounds; i++) {
         const t0 = performance.now();
-        const out = await atm(home.dir, 'start', '--port', '0', '--p2p-port', '0', '--no-mdns', '--json');
+        const out = await atm(
+          home.dir,
+          'start',
+          '--port',
+          '0',
+          '--p2p-port',
+          '0',
+          '--ws-port',
+          '0',
+          '--no-mdns',
+          '--json',
+        );
         startTimes.push(performance.now() - t0);
         pid = (JSON.parse(out) as { pid: number }).pid;
         if (i < rounds - 1) await atm(home.dir, 'stop');

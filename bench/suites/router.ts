@@ -73,6 +73,22 @@ async function latency(
   return times;
 }
 
+/**
+ * Each intent's fastest of `rounds` routes: what a decision costs without contention from other
+ * processes (the machines these run on are shared), as opposed to the wall-clock percentiles.
+ */
+async function bestOf(router: SemanticRouter, intents: readonly string[], rounds: number): Promise<number[]> {
+  const best = intents.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    for (const [j, intent] of intents.entries()) {
+      const t0 = performance.now();
+      await router.route(intent);
+      best[j] = Math.min(best[j] as number, performance.now() - t0);
+    }
+  }
+  return best;
+}
+
 export const routerSuite: BenchSuite = {
   name: SUITE,
   async run(): Promise<BenchRow[]> {
@@ -132,6 +148,23 @@ export const routerSuite: BenchSuite = {
         unit: 'ms',
         samples: times.length,
         ...(t.p99 === undefined ? {} : { target: { op: '<=' as const, value: t.p99 } }),
+      });
+      const best = await bestOf(router, intents, 15);
+      rows.push({
+        suite: SUITE,
+        name: `route best-of-15 p50 @ ${size} capabilities`,
+        value: round(percentile(best, 50), 3),
+        unit: 'ms',
+        samples: best.length,
+        note: "each intent's fastest run",
+      });
+      rows.push({
+        suite: SUITE,
+        name: `route best-of-15 max @ ${size} capabilities`,
+        value: round(Math.max(...best), 3),
+        unit: 'ms',
+        samples: best.length,
+        note: "each intent's fastest run",
       });
     }
     return rows;

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../core/index.js';
-import type { Clock, Logger, Store } from '../core/index.js';
+import type { Clock, InferenceGateway, Logger, Store } from '../core/index.js';
 import { DEFAULT_MAX_BODY_BYTES, bodySizeLimit } from './body.js';
 import type { ApiEnv, ApiRoutes } from './env.js';
 import { errorToHttp } from './http-errors.js';
@@ -14,8 +14,12 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { controlRoutes } from './routes/control.js';
 import type { MeshControl } from './routes/mesh.js';
 import { meshRoutes } from './routes/mesh.js';
+import type { RouteDryRun } from './routes/route.js';
+import { routeRoutes } from './routes/route.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openAiRoutes } from './routes/openai.js';
+import { routesExplainRoutes } from './routes/routes-explain.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
 import type { NodeStatusInfo } from '../core/index.js';
@@ -31,6 +35,10 @@ export interface ApiComponents {
   readonly store: Store;
   /** The mesh engine; without it the mesh routes are absent. */
   readonly mesh?: MeshControl;
+  /** Routes and runs inference in the mesh; without it `/v1/*` and `/api/routes/*` are absent. */
+  readonly gateway?: InferenceGateway;
+  /** Dry-run routing over every capability the node knows; without it `POST /api/route` is absent. */
+  readonly router?: RouteDryRun;
 }
 
 export interface ApiInit {
@@ -46,6 +54,11 @@ export interface ApiInit {
   maxBodyBytes?: number;
   /** Export process metrics (CPU, memory, event loop) on `/metrics`; default true. */
   collectProcessMetrics?: boolean;
+  /**
+   * `/v1/*` needs the owner (config `access.require_auth`); default true. When false it is open to
+   * whoever can reach the API port.
+   */
+  requireAuthForV1?: boolean;
 }
 
 export interface ApiApp {
@@ -103,11 +116,19 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   app.use('*', bodySizeLimit(init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   app.use('/api/*', ownerOnly);
   app.use('/metrics', ownerOnly);
+  if (init.requireAuthForV1 ?? true) app.use('/v1/*', ownerOnly);
 
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),
     controlRoutes({ status }),
     ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
+    ...(components.router ? [routeRoutes({ router: components.router })] : []),
+    ...(components.gateway
+      ? [
+          openAiRoutes({ gateway: components.gateway, clock, logger }),
+          routesExplainRoutes({ gateway: components.gateway }),
+        ]
+      : []),
     uiAuthRoutes({ sessions, store, clock, logger }),
     metricsRoutes({ metrics }),
     // Last: `/ui/*` serves the panel's files and client-side routes.
@@ -121,7 +142,10 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   });
   app.onError((err, c) => {
     const response = errorResponse(c, err);
-    if (response.status >= 500) {
+    if (c.req.raw.signal.aborted) {
+      // the client went away; what failed is the work it no longer waits for
+      logger.debug({ path: c.req.path }, `request abandoned by the client: ${err.message}`);
+    } else if (response.status >= 500) {
       logger.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
     } else {
       logger.debug({ code: (err as { code?: unknown }).code, path: c.req.path }, err.message);

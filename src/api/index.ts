@@ -1,6 +1,7 @@
 /**
  * The local HTTP API (hono): `/health`, the owner control API under `/api/`, web panel sign-in and
- * the `/ui/` mount, Prometheus `/metrics`; and the server that runs it. Wire types live in
+ * the `/ui/` mount, Prometheus `/metrics`, the OpenAI-compatible `/v1/*` with route explanations at
+ * `/api/routes/{id}`; and the server that runs it. Wire types live in
  * `core/api-types.ts`; errors map to HTTP in `core/http-errors.ts` (hono's own exceptions in
  * `http-errors.ts` here); the typed client the CLI uses is in the `client` module.
  */
@@ -11,6 +12,22 @@ export { startHttpServer, isLoopbackHost, httpUrl, DEFAULT_CLOSE_DEADLINE_MS } f
 export type { RunningHttpServer } from './server.js';
 export { errorToHttp } from './http-errors.js';
 export type { MeshControl } from './routes/mesh.js';
+export type { RouteDryRun } from './routes/route.js';
+export { openAiRoutes } from './routes/openai.js';
+export type { OpenAiRoutesDeps } from './routes/openai.js';
+export { routesExplainRoutes } from './routes/routes-explain.js';
+export { AUTO_MODEL } from './openai/chat-request.js';
+export {
+  ATTEMPTS_HEADER,
+  CAPABILITY_HEADER,
+  NODE_HEADER,
+  RECEIPT_HEADERS,
+  ROUTE_ID_HEADER,
+  receiptHeaders,
+} from './openai/receipt-headers.js';
+export type { OpenAiChatCompletion, OpenAiChatCompletionChunk } from './openai/chat-response.js';
+export type { OpenAiModel, OpenAiModelList } from './openai/models-response.js';
+export type { OpenAiEmbeddingList } from './openai/embeddings-wire.js';
 export { parseJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { ApiMetrics, METRICS_PREFIX, UNMATCHED_ROUTE } from './metrics.js';
 export type { ApiMetricsInit } from './metrics.js';

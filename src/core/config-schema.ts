@@ -234,6 +234,76 @@ const costSection = z
   })
   .describe('How this node prices its work for the router');
 
+const cloudProvider = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short lowercase name like "openai" or "groq"')
+    .describe('Provider name; its models become capabilities `<name>/<model>`'),
+  base_url: z.url().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1'),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like OPENAI_API_KEY')
+    .describe('Environment variable that holds the API key (the key itself never goes in this file)'),
+  models: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Models to offer; empty = every model the provider lists'),
+});
+
+const integrationsSection = z
+  .strictObject({
+    ollama: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Use a local Ollama server'),
+        url: z
+          .url()
+          .nullable()
+          .default(null)
+          .describe('Ollama URL; null = $OLLAMA_HOST, else http://127.0.0.1:11434'),
+      })
+      .prefault({})
+      .describe('Ollama (local models)'),
+    llamafarm: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Use a local LlamaFarm server'),
+        url: z.url().default('http://127.0.0.1:14345').describe('LlamaFarm server URL'),
+        namespaces: z.array(z.string().min(1)).default(['default']).describe('LlamaFarm namespaces to list'),
+      })
+      .prefault({})
+      .describe('LlamaFarm (RAG projects)'),
+    cloud: z
+      .array(cloudProvider)
+      .default([])
+      .describe('OpenAI-compatible cloud providers (metered: real money)'),
+    rescan_interval_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe('How often to look for model servers and their models again (0 = only at start)'),
+  })
+  .describe('Model servers this node uses');
+
+const routingSection = z
+  .strictObject({
+    max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(3)
+      .describe('Candidates tried when the chosen node fails before answering'),
+    history_size: z
+      .number()
+      .int()
+      .min(10)
+      .max(10_000)
+      .default(500)
+      .describe('Route explanations kept for /api/routes'),
+  })
+  .describe('How requests are routed and executed');
+
 export const configSchema = z
   .strictObject({
     node: nodeSection.prefault({}),
@@ -244,6 +314,8 @@ export const configSchema = z
     limits: limitsSection.prefault({}),
     access: accessSection.prefault({}),
     cost: costSection.prefault({}),
+    integrations: integrationsSection.prefault({}),
+    routing: routingSection.prefault({}),
   })
   .describe('Atmosphere node configuration (config.yaml in the Atmosphere home directory)');
 

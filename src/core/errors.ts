@@ -368,3 +368,24 @@ export class BackendTimeoutError extends TimeoutError {
 export class ModelNotFoundError extends NotFoundError {
   override readonly code = 'model_not_found';
 }
+
+// ---- OpenAI-compatible API and the inference gateway ----------------------------------------
+
+/**
+ * No node in the mesh can serve the request right now: no chat model for `model: "auto"`, no
+ * embedding model, or every node that has the requested model is unreachable (HTTP 503).
+ */
+export class NoCapabilityError extends AtmosphereError {
+  override readonly code = 'no_capability';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** A request parameter or value Atmosphere does not support (yet), e.g. image content parts or `n` > 1 (HTTP 400). */
+export class UnsupportedParameterError extends InvalidInputError {
+  override readonly code = 'unsupported_parameter';
+}
+
+/** `GET /api/routes/{id}`: no route with that id, or its explanation has expired. */
+export class RouteNotFoundError extends NotFoundError {
+  override readonly code = 'route_not_found';
+}

@@ -23,3 +23,6 @@ export * from './api-types.js';
 export * from './http-errors.js';
 export * from './inference.js';
 export * from './model-prices.js';
+export * from './gateway.js';
+export * from './glob.js';
+export * from './exposure.js';

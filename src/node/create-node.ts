@@ -14,11 +14,14 @@ import type {
   Startable,
   Store,
 } from '../core/index.js';
-import { InvalidStateError } from '../core/index.js';
+import { InvalidStateError, exposedToMeshes } from '../core/index.js';
 import { MeshService } from '../mesh/index.js';
+import { SemanticRouter, WordVectorEmbedder } from '../router/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
+import { CapabilityService } from './capability-service.js';
+import { MeshGateway } from './mesh-gateway.js';
 import { removeFile } from './runtime-state.js';
 
 export interface NodeComponents {
@@ -28,6 +31,8 @@ export interface NodeComponents {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly buildInfo: BuildInfo;
+  /** The environment config was resolved with (cloud API keys, `OLLAMA_HOST`). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface NodeInit {
@@ -62,6 +67,8 @@ export class AtmosphereNode implements Startable {
   private currentState: NodeState = 'stopped';
   private store: Store | null = null;
   private mesh: MeshService | null = null;
+  private gateway: MeshGateway | null = null;
+  private capabilityService: CapabilityService | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -119,7 +126,46 @@ export class AtmosphereNode implements Startable {
         },
       );
       await this.mesh.start(options);
-      await this.mesh.setAnnouncement(this.announcement());
+      const mesh = this.mesh;
+      const router = new SemanticRouter(
+        { embedder: new WordVectorEmbedder({}), logger: logger.child('router') },
+        {},
+      );
+      this.gateway = new MeshGateway(
+        {
+          router,
+          mesh: {
+            invoke: (nodeId, request, opts) => mesh.invoke(nodeId, request, opts),
+            isConnected: (nodeId) => mesh.peers().some((p) => p.nodeId === nodeId && p.connected),
+          },
+          audit: this.store.audit,
+          logger: logger.child('gateway'),
+          clock,
+        },
+        {
+          nodeId: identity.nodeId,
+          nodeName: () => this.name,
+          maxAttempts: config.routing.max_attempts,
+          historySize: config.routing.history_size,
+          isExposed: (cap, ctx) => exposedToMeshes(config, cap, ctx.meshIds).exposed,
+        },
+      );
+      const gateway = this.gateway;
+      mesh.handleInvoke((request, ctx) => gateway.serve(request, ctx));
+      this.capabilityService = new CapabilityService(
+        { mesh, gateway, logger: logger.child('capabilities'), clock },
+        {
+          config,
+          nodeId: identity.nodeId,
+          nodeName: this.name,
+          version: this.components.buildInfo.version,
+          env: this.components.env ?? {},
+          ...(this.components.env?.OLLAMA_HOST === undefined
+            ? {}
+            : { ollamaHostEnv: this.components.env.OLLAMA_HOST }),
+        },
+      );
+      await this.capabilityService.start();
       const ownerToken = randomBytes(32).toString('base64url');
       atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
       this.startedAtMs = clock.now();
@@ -131,9 +177,14 @@ export class AtmosphereNode implements Startable {
           status: () => this.status(),
           store: this.store,
           mesh: this.mesh,
+          gateway: this.gateway,
+          router: this.gateway,
         },
         {
           corsOrigins: config.api.cors_origins,
+          requireAuthForV1: config.access.require_auth,
+          // chat histories sent to /v1 can be long
+          maxBodyBytes: 16 * 1024 * 1024,
           uiDir: this.init.uiDir === undefined ? defaultUiDir() : this.init.uiDir,
         },
       );
@@ -173,6 +224,11 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.capabilityService) {
+      await this.capabilityService.stop();
+      this.capabilityService = null;
+    }
+    this.gateway = null;
     if (this.mesh) {
       try {
         await this.mesh.stop();
@@ -210,19 +266,6 @@ export class AtmosphereNode implements Startable {
         name: p.name,
         connected: p.connected,
       })),
-    };
-  }
-
-  /**
-   * What this node tells the mesh about itself. Capabilities join it as the scanner and owner
-   * approval land (later issues); until then a node announces that it exposes nothing.
-   */
-  private announcement(): { summary: unknown; document: unknown; capabilityCount: number } {
-    const { buildInfo } = this.components;
-    return {
-      summary: { name: this.name, version: buildInfo.version },
-      document: { version: 1, node: { name: this.name, version: buildInfo.version }, capabilities: [] },
-      capabilityCount: 0,
     };
   }
 }

@@ -82,6 +82,7 @@ export async function runNodeInForeground(options: ForegroundOptions): Promise<v
       logger,
       clock: systemClock,
       buildInfo: readBuildInfo(),
+      env: options.env,
     });
   } catch (err) {
     log.error({ err: toAtmosphereError(err).toJSON() }, 'node failed to start');

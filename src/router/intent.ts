@@ -25,8 +25,8 @@ export interface AnalyzedIntent {
   readonly implied: readonly string[];
 }
 
-const NOTIFY_VERBS = 'tell|let|notify|alert|warn|ping|text|message|inform|buzz|page|call';
-const WHEN_WORDS = 'when|whenever|if|once|as soon as|the moment|each time|every time|in case';
+const NOTIFY_VERBS = 'tell|let|notify|alert|warn|ping|text|message|inform|buzz|page|call|remind';
+const WHEN_WORDS = 'when|whenever|if|once|as soon as|the moment|each time|every time|in case|before';
 const SUBSCRIBE_LEAD = new RegExp(
   `^(?:please\\s+)?(?:(?:can|could|would|will)\\s+you\\s+)?(?:${NOTIFY_VERBS})\\s+(?:me|us)(?:\\s+know)?\\s+(?:${WHEN_WORDS})\\b`,
 );

@@ -14,8 +14,8 @@
 import type { Capability, ConstraintResult, Embedder, Logger, RouteWeights } from '../core/index.js';
 import {
   capabilityKey,
-  cosineSimilarity,
   DEFAULT_ROUTE_WEIGHTS,
+  formatScore,
   scoreCandidates,
   silentLogger,
 } from '../core/index.js';
@@ -27,6 +27,10 @@ import { analyzeIntent, LIGHT_VERBS } from './intent.js';
 import { stem as stemOf, STOP_WORDS, tokenize } from './text.js';
 import type { TypeExample } from './type-examples.js';
 import { examplesForType, TYPE_EXAMPLES } from './type-examples.js';
+import type { Medium } from './synonyms.js';
+import { MEDIUM_FAMILIES, MEDIUM_WORDS, rewritePhrases, SYNONYM_WEIGHT, SYNONYMS } from './synonyms.js';
+import type { Projection } from './projection.js';
+import { principalDirections, project } from './projection.js';
 import type { QuerySimilarities, WordInfo } from './words.js';
 import { WordMatcher } from './words.js';
 
@@ -99,10 +103,15 @@ export interface SemanticRouterInit {
   readonly weights?: RouteWeights;
   /** Example utterances per type. Default `TYPE_EXAMPLES`. */
   readonly typeExamples?: Readonly<Record<string, readonly TypeExample[]>>;
-  /** How many capabilities stage 1 passes to stage 2. Default 16. */
+  /** How many capabilities stage 1 passes to stage 2. Default 8. */
   readonly shortlist?: number;
   /** How many candidates a decision lists. Default 5. */
   readonly top?: number;
+  /**
+   * Stage 1 scans an index of 256 or more capabilities in a projection of their vectors onto this
+   * many principal directions; 0 scans the full vectors. Default 32.
+   */
+  readonly projectionDims?: number;
 }
 
 export const DEFAULT_ROUTE_THRESHOLD = 0.4;
@@ -122,6 +131,8 @@ const PLACE_KEYS = ['room', 'location', 'area', 'zone', 'place', 'floor'];
 const SPECIALTY_KEYS = ['specialty', 'domain'];
 /** How much of any intent a general-purpose chat model covers without sharing a word with it. */
 const GENERALIST_FLOOR = 0.35;
+/** The same for a question: answering questions on any topic is what it is for. */
+const GENERALIST_QUESTION_FLOOR = 0.4;
 /** A general-purpose chat model yields to any specialist that matches about as well. */
 const GENERALIST_DISCOUNT = 0.9;
 /** Words kept for tool selection although they are stop words for topics. */
@@ -153,8 +164,45 @@ const VERB_MISS = 0.4;
 const NO_TRIGGER = 0.6;
 /** Share of the best trigger's match in the score of "tell me when ..." intents. */
 const TRIGGER_SHARE = 0.4;
+/** Factor for a specialist when the intent says nothing of its domain. */
+const OFF_DOMAIN = 0.8;
+/** Tool names that read rather than act, by their first word. */
+const READ_VERBS = new Set([
+  'get',
+  'list',
+  'last',
+  'read',
+  'check',
+  'is',
+  'status',
+  'query',
+  'fetch',
+  'count',
+]);
+/** Bonus of a reading tool when the intent is a question. */
+const QUESTION_READ_BONUS = 0.15;
+/** Penalty of an edit tool when the intent brings nothing to edit. */
+const EDIT_WITHOUT_MEDIUM = 0.15;
+/** How much a word of a tool's description counts against a word of its name. */
+const TOOL_DESCRIPTION_SHARE = 0.8;
+/** Indexes at least this large are scanned in a projection of their vectors. */
+const PROJECT_FROM = 256;
+/** Dimensions of that projection. */
+const PROJECTION_DIMS = 32;
+/** Share of the remaining distance to 1 that working in the intent's medium adds. */
+const MEDIUM_BONUS = 0.15;
+/** Factor for a capability that works with images when the intent is about sound, or the reverse. */
+const OTHER_MEDIUM = 0.85;
+const ALL_MEDIA = Object.keys(MEDIUM_WORDS) as Medium[];
+/** Factor for a text-only general model when the intent is about an image or a sound. */
+const MEDIUM_MISS = 0.75;
 /** How far a single strong word can carry a match on its own. */
 const ANCHOR_SHARE = 0.8;
+
+interface Semantic {
+  readonly semantic: number;
+  readonly reasons: string[];
+}
 
 interface DocWord {
   readonly word: WordInfo;
@@ -184,6 +232,8 @@ interface ExampleProfile {
 interface TypeProfile {
   readonly type: string;
   readonly examples: readonly ExampleProfile[];
+  /** The examples' unit vectors, one after another. */
+  readonly matrix: Float32Array;
 }
 
 interface Entry {
@@ -198,6 +248,12 @@ interface Entry {
   readonly vector: Float32Array;
   /** A general-purpose chat model: any topic is its topic. */
   readonly generalist: boolean;
+  /** Words of its `specialty`/`domain` metadata: a specialist is for intents about them. */
+  readonly domainWords: readonly WordInfo[];
+  /** Media it works with: its type family, or its own words name the medium. */
+  readonly media: ReadonlySet<Medium>;
+  /** It only makes new pictures or sounds (a camera, a microphone, a generator that cannot edit). */
+  readonly producesOnly: boolean;
   /** Words of its name and place: they pick the capability, not one of its tools. */
   readonly nameWords: readonly WordInfo[];
   /** Type examples whose hint names one of its actions, with how well: [example, action index, match]. */
@@ -223,12 +279,16 @@ interface Query {
   readonly vector: Float32Array;
   readonly verb: IntentWord | null;
   /** A light-verb command's object ("turn on the *tv*"): what it acts on has to be there. */
-  readonly object: IntentWord | null;
+  readonly object: readonly IntentWord[];
   /** "on" or "off" right after a light verb ("turn *off* the fan"): it needs a tool by that name. */
   readonly switchTo: string | null;
   /** Similarities of the intent's words to any word; valid until the next query (no awaits after it). */
   readonly sims: QuerySimilarities;
   readonly places: ReadonlySet<string>;
+  /** Media the intent names ("photo", "audio file"). */
+  readonly media: ReadonlySet<Medium>;
+  /** The intent brings an image or a sound of its own ("this recording", "my photo"). */
+  readonly givenMedia: boolean;
   readonly typeScores: Map<string, { score: number; byExample: Map<TypeExample, number> }>;
   readonly typeCosines: Map<string, number>;
 }
@@ -263,6 +323,7 @@ export class SemanticRouter {
   private readonly typeExamples: Readonly<Record<string, readonly TypeExample[]>>;
   private readonly shortlist: number;
   private readonly top: number;
+  private readonly projectionDims: number;
 
   private readonly entries = new Map<string, Entry>();
   private readonly df = new Map<string, number>();
@@ -278,6 +339,16 @@ export class SemanticRouter {
   private postings = new Map<string, number[]>();
   private listTypeProfiles: TypeProfile[] = [];
   private listTypeIndex = new Int32Array(0);
+  private projection: Projection | null = null;
+  /** Threshold per type (thresholds are fixed at construction). */
+  private readonly thresholdCache = new Map<string, number>();
+  /** Positions of the general-purpose models in `list`. */
+  private generalists: number[] = [];
+  // Scratch, reused by every route (routing never awaits between filling and reading them).
+  private scoreBuffer = new Float32Array(0);
+  private topBuffer = new Int32Array(0);
+  private queryBuffer = new Float32Array(0);
+  private typeCosBuffer = new Float32Array(0);
 
   constructor(components: SemanticRouterComponents, init: SemanticRouterInit = {}) {
     this.embedder = components.embedder;
@@ -287,8 +358,9 @@ export class SemanticRouter {
     this.constraints = [requestedModelConstraint, requestedTypeConstraint, ...(init.constraints ?? [])];
     this.weights = init.weights ?? DEFAULT_ROUTE_WEIGHTS;
     this.typeExamples = init.typeExamples ?? TYPE_EXAMPLES;
-    this.shortlist = init.shortlist ?? 16;
+    this.shortlist = init.shortlist ?? 8;
     this.top = init.top ?? 5;
+    this.projectionDims = init.projectionDims ?? PROJECTION_DIMS;
   }
 
   get embedderId(): string {
@@ -352,8 +424,19 @@ export class SemanticRouter {
     const shortlisted = this.stage1(query, Math.max(this.shortlist, top));
 
     // Stage 2: careful scores, constraints, threshold.
-    const scored = shortlisted.map((entry) => {
-      const { semantic, reasons } = this.semanticScore(query, entry);
+    const semantics = shortlisted.map((entry) => this.semanticScore(query, entry));
+    // Specific beats general: a general-purpose model yields to any specialist that matches about
+    // as well, and keeps its score when none does.
+    let bestSpecialist = 0;
+    shortlisted.forEach((e, i) => {
+      if (!e.generalist) bestSpecialist = Math.max(bestSpecialist, (semantics[i] as Semantic).semantic);
+    });
+    const scored = shortlisted.map((entry, i) => {
+      let { semantic, reasons } = semantics[i] as Semantic;
+      if (entry.generalist && bestSpecialist >= GENERALIST_DISCOUNT * semantic) {
+        semantic *= GENERALIST_DISCOUNT;
+        reasons = [...reasons, 'general-purpose: yields to a specialist that matches about as well'];
+      }
       const constraints = this.constraints.map((c) => c.check(entry.cap, req));
       return {
         entry,
@@ -405,16 +488,31 @@ export class SemanticRouter {
 
   /**
    * The `k` entries with the best cheap score: cosine of the whole-text embeddings (the
-   * capability's, or its type's best example), plus the weighted share of intent words it contains.
+   * capability's, or its type's best example), plus the weighted share of intent words it contains
+   * (inverted index). Over a large index the cosines use the projection onto the index's principal
+   * directions. Scratch buffers are reused between routes.
    */
   private stage1(query: Query, k: number): Entry[] {
     this.rebuild();
     const n = this.list.length;
-    const dims = this.embedder.dimensions;
-    const scores = new Float32Array(n);
-    const qv = query.vector;
+    if (this.scoreBuffer.length < n)
+      this.scoreBuffer = new Float32Array(Math.max(n, 2 * this.scoreBuffer.length));
+    const scores = this.scoreBuffer;
+    let qv = query.vector;
+    let dims = this.embedder.dimensions;
+    if (this.projection) {
+      project(this.projection, query.vector, 0, this.queryBuffer, 0);
+      qv = this.queryBuffer;
+      dims = this.projection.k;
+    }
     const m = this.matrix;
-    const typeCos = this.listTypeProfiles.map((p) => this.typeCosine(query, p));
+    const typeCos = this.typeCosBuffer;
+    // Type examples are few: their cosines use the full vectors.
+    const full = query.vector;
+    const fullDims = this.embedder.dimensions;
+    this.listTypeProfiles.forEach(
+      (p, i) => (typeCos[i] = this.typeCosine(query, p.type, full, p.matrix, fullDims)),
+    );
     const typeOf = this.listTypeIndex;
     const tail = dims - (dims % 4);
     for (let i = 0; i < n; i++) {
@@ -443,39 +541,73 @@ export class SemanticRouter {
         if (seen.has(w.word.stem)) continue;
         seen.add(w.word.stem);
         const post = this.postings.get(w.word.stem);
-        if (post) for (const i of post) scores[i] = (scores[i] as number) + w.weight / total;
+        if (!post) continue;
+        const add = w.weight / total;
+        for (let j = 0; j < post.length; j++) {
+          const i = post[j] as number;
+          scores[i] = (scores[i] as number) + add;
+        }
       }
     }
-    // Partial selection: keep the k best in a small sorted array.
-    const best: number[] = [];
+    // Partial selection: keep the k best in a small sorted buffer.
+    if (this.topBuffer.length < k) this.topBuffer = new Int32Array(k);
+    const best = this.topBuffer;
+    let count = 0;
     for (let i = 0; i < n; i++) {
       const sc = scores[i] as number;
-      if (best.length === k && sc <= (scores[best[k - 1] as number] as number)) continue;
-      let at = best.length;
-      while (at > 0 && (scores[best[at - 1] as number] as number) < sc) at--;
-      best.splice(at, 0, i);
-      if (best.length > k) best.pop();
+      if (count === k && sc <= (scores[best[k - 1] as number] as number)) continue;
+      let at = count < k ? count++ : k - 1;
+      while (at > 0 && (scores[best[at - 1] as number] as number) < sc) {
+        best[at] = best[at - 1] as number;
+        at--;
+      }
+      best[at] = i;
     }
-    return best.map((i) => this.list[i] as Entry);
+    const out: Entry[] = [];
+    for (let j = 0; j < count; j++) out.push(this.list[best[j] as number] as Entry);
+    // A general-purpose model covers any topic, so the best one always gets a careful look.
+    let general = -1;
+    for (const i of this.generalists)
+      if (general < 0 || (scores[i] as number) > (scores[general] as number)) general = i;
+    if (general >= 0) {
+      const g = this.list[general] as Entry;
+      if (!out.includes(g)) out.push(g);
+    }
+    return out;
   }
 
   private rebuild(): void {
     if (!this.dirty) return;
     const dims = this.embedder.dimensions;
     this.list = [...this.entries.values()];
-    this.matrix = new Float32Array(this.list.length * dims);
+    const n = this.list.length;
+    const full = new Float32Array(n * dims);
     this.postings = new Map();
     this.listTypeProfiles = [...new Set(this.list.map((e) => e.typeProfile))];
+    this.typeCosBuffer = new Float32Array(this.listTypeProfiles.length);
     const typeIds = new Map(this.listTypeProfiles.map((p, i) => [p, i]));
     this.listTypeIndex = Int32Array.from(this.list, (e) => typeIds.get(e.typeProfile) ?? 0);
+    this.generalists = [];
     this.list.forEach((e, i) => {
-      this.matrix.set(e.vector.subarray(0, dims), i * dims);
+      if (e.generalist) this.generalists.push(i);
+      full.set(e.vector.subarray(0, dims), i * dims);
       for (const st of e.stems) {
         let post = this.postings.get(st);
         if (!post) this.postings.set(st, (post = []));
         post.push(i);
       }
     });
+    // A large index is scanned in the projection onto its principal directions.
+    if (n >= PROJECT_FROM && this.projectionDims > 0 && dims > this.projectionDims) {
+      const p = principalDirections(full, n, dims, this.projectionDims);
+      this.projection = p;
+      this.matrix = new Float32Array(n * p.k);
+      for (let i = 0; i < n; i++) project(p, full, i * dims, this.matrix, i * p.k);
+      this.queryBuffer = new Float32Array(p.k);
+    } else {
+      this.projection = null;
+      this.matrix = full;
+    }
     this.dirty = false;
   }
 
@@ -515,7 +647,7 @@ export class SemanticRouter {
 
   private profileText(cap: Capability): string {
     const { name, provider } = idWords(cap.id);
-    const parts = [name, provider, cap.type.replace(/\//g, ' '), cap.description];
+    const parts = [name, provider, cap.type.replace(/\//g, ' '), withoutNegations(cap.description)];
     for (const a of [...cap.tools, ...cap.triggers]) parts.push(`${a.name} ${a.description}`);
     for (const v of Object.values(cap.metadata)) parts.push(...metadataStrings(v));
     return parts.join('. ');
@@ -553,6 +685,7 @@ export class SemanticRouter {
           : Promise.resolve([])
       ).then((vectors) => ({
         type,
+        matrix: concatUnit(vectors, this.embedder.dimensions),
         examples: examples.map((example, i) => {
           const words = contentInfos(example.text, matcher);
           const actionWords = actionInfos(example.text, matcher).filter((w) => !LIGHT_VERBS.has(w.text));
@@ -588,7 +721,7 @@ export class SemanticRouter {
     add(name, FIELD_WEIGHT.name);
     add(provider, FIELD_WEIGHT.provider);
     add(cap.type.replace(/\//g, ' '), FIELD_WEIGHT.type);
-    add(cap.description, FIELD_WEIGHT.description);
+    add(withoutNegations(cap.description), FIELD_WEIGHT.description);
     for (const v of Object.values(cap.metadata))
       for (const s of metadataStrings(v)) add(s, FIELD_WEIGHT.metadata);
     const actions: ActionProfile[] = [];
@@ -620,6 +753,16 @@ export class SemanticRouter {
       ...typeProfile.examples.flatMap((e) => (e.verb ? [e.verb] : [])),
     ]);
     const generalist = cap.type === 'llm/chat' && !SPECIALTY_KEYS.some((k) => cap.metadata[k] !== undefined);
+    // A specialist model is for its domain ("code"). (Retrieval projects are not held to this:
+    // their documents cover more than their domain's words say.)
+    const domainWords =
+      cap.type !== 'llm/chat'
+        ? []
+        : uniq(
+            SPECIALTY_KEYS.flatMap((k) => metadataStrings(cap.metadata[k])).flatMap((t) =>
+              contentInfos(t, matcher),
+            ),
+          );
     const nameWords = uniq([
       ...contentInfos(name, matcher),
       ...placeNames.flatMap((p) => contentInfos(p, matcher)),
@@ -643,6 +786,9 @@ export class SemanticRouter {
       typeProfile,
       vector,
       generalist,
+      domainWords,
+      media: mediaOfCapability(cap.type, words),
+      producesOnly: producesOnly(cap.type, actions),
       nameWords,
       hints,
     };
@@ -656,11 +802,19 @@ export class SemanticRouter {
   }
 
   private thresholdFor(type: string): number {
-    for (let t = type; t; t = t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '') {
-      const exact = this.typeThresholds[t] ?? this.typeThresholds[`${t}/*`];
-      if (exact !== undefined) return exact;
+    let found = this.thresholdCache.get(type);
+    if (found === undefined) {
+      found = this.threshold;
+      for (let t = type; t; t = t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '') {
+        const exact = this.typeThresholds[t] ?? this.typeThresholds[`${t}/*`];
+        if (exact !== undefined) {
+          found = exact;
+          break;
+        }
+      }
+      this.thresholdCache.set(type, found);
     }
-    return this.threshold;
+    return found;
   }
 
   // ---- scoring -------------------------------------------------------------------------------
@@ -670,11 +824,12 @@ export class SemanticRouter {
     matcher: WordMatcher,
     options: { signal?: AbortSignal },
   ): Promise<Query> {
-    const analyzed = analyzeIntent(text);
+    const analyzed: AnalyzedIntent = Object.assign(analyzeIntent(rewritePhrases(text)), { text });
     const words: IntentWord[] = [];
     const actionWords: IntentWord[] = [];
     let verb: IntentWord | null = null;
-    let object: IntentWord | null = null;
+    const object: IntentWord[] = [];
+    const objectTokens = objectPhrase(analyzed);
     const rows: WordInfo[] = [];
     const seen = new Set<WordInfo>();
     for (const token of analyzed.tokens) {
@@ -694,14 +849,7 @@ export class SemanticRouter {
       seen.add(w);
       const isVerb =
         analyzed.verb === token && !LIGHT_VERBS.has(token) && w.known && w.weight <= COMMON_VERB_WEIGHT;
-      const isObject =
-        analyzed.form === 'command' &&
-        analyzed.verb !== null &&
-        LIGHT_VERBS.has(analyzed.verb) &&
-        object === null &&
-        token !== analyzed.verb &&
-        !isParticle &&
-        !/\d/.test(token);
+      const isObject = objectTokens.has(token);
       const base = w.weight * this.idf(w.stem) * factor;
       const iw = {
         word: w,
@@ -711,7 +859,7 @@ export class SemanticRouter {
       };
       rows.push(w);
       if (isVerb) verb = iw;
-      if (isObject) object = iw;
+      if (isObject) object.push(iw);
       actionWords.push(iw);
       if (!STOP_WORDS.has(token)) words.push(iw);
     }
@@ -727,7 +875,17 @@ export class SemanticRouter {
       words.push(iw);
       actionWords.push(iw);
     }
-    const [vector] = await this.embedder.embed([[analyzed.body, ...implied].join(' ')], options);
+    // Stand-ins for words the vectors do not relate ("dim" → brightness): alternatives of their
+    // word in the similarity memo, never words of their own.
+    const alts: WordInfo[][] = rows.map((w) =>
+      synonymsOf(w.text)
+        .map((t) => matcher.word(t))
+        .filter((sw) => !seen.has(sw)),
+    );
+    const altTexts = alts.flat().map((w) => w.text);
+    const media = mediaOf(analyzed.tokens);
+    const givenMedia = givenMediumIn(analyzed.tokens);
+    const [vector] = await this.embedder.embed([[analyzed.body, ...implied, ...altTexts].join(' ')], options);
     const places = new Set<string>();
     for (const w of words) if (this.placeHeads.has(w.word.stem)) places.add(w.word.stem);
     return {
@@ -737,7 +895,9 @@ export class SemanticRouter {
       vector: vector ?? new Float32Array(this.embedder.dimensions),
       verb,
       object,
-      sims: matcher.forQuery(rows),
+      sims: matcher.forQuery(rows, alts, SYNONYM_WEIGHT),
+      media,
+      givenMedia,
       switchTo: switchParticle(analyzed),
       places,
       typeScores: new Map(),
@@ -745,12 +905,24 @@ export class SemanticRouter {
     };
   }
 
-  private typeCosine(query: Query, profile: TypeProfile): number {
-    let c = query.typeCosines.get(profile.type);
+  /** Best cosine of the intent's vector `qv` with the type's examples (`matrix`, rows of `dims`). */
+  private typeCosine(
+    query: Query,
+    type: string,
+    qv: Float32Array,
+    matrix: Float32Array,
+    dims: number,
+  ): number {
+    let c = query.typeCosines.get(type);
     if (c === undefined) {
+      // Unit vectors both (or their projections): the dot product is the cosine.
       c = 0;
-      for (const e of profile.examples) c = Math.max(c, cosineSimilarity(query.vector, e.vector));
-      query.typeCosines.set(profile.type, c);
+      for (let base = 0; base + dims <= matrix.length; base += dims) {
+        let dot = 0;
+        for (let d = 0; d < dims; d++) dot += (qv[d] as number) * (matrix[base + d] as number);
+        if (dot > c) c = dot;
+      }
+      query.typeCosines.set(type, c);
     }
     return c;
   }
@@ -813,7 +985,7 @@ export class SemanticRouter {
     return t;
   }
 
-  private semanticScore(query: Query, entry: Entry): { semantic: number; reasons: string[] } {
+  private semanticScore(query: Query, entry: Entry): Semantic {
     const reasons: string[] = [];
     const sims = query.sims;
     // One pass: how much of the intent its words cover, and the strongest single piece of evidence —
@@ -851,21 +1023,50 @@ export class SemanticRouter {
       for (const w of entry.actionWords) v = Math.max(v, sims.get(query.verb.row, w));
       general = v >= CLEAR;
     }
-    const own = general ? GENERALIST_FLOOR + (1 - GENERALIST_FLOOR) * matched : matched;
+    const floor = query.analyzed.form === 'question' ? GENERALIST_QUESTION_FLOOR : GENERALIST_FLOOR;
+    const own = general ? floor + (1 - floor) * matched : matched;
     const examples = this.typeScore(query, entry.typeProfile).score;
     let s = Math.max(
       (Math.max(own, 0.9 * examples) + 0.3 * Math.min(own, examples)) / 1.3,
       ANCHOR_SHARE * anchor,
     );
+    // Any question is the general model's topic: it answers at least at its floor.
+    if (general && query.analyzed.form === 'question') s = Math.max(s, GENERALIST_QUESTION_FLOOR);
     reasons.push(
-      `matches its description ${round(own)}, examples of ${entry.cap.type} ${round(examples)}` +
-        (anchor > 0.3 ? `, strongest word "${anchorWord}" ${round(anchor)}` : ''),
+      `matches its description ${formatScore(own)}, examples of ${entry.cap.type} ${formatScore(examples)}` +
+        (anchor > 0.3 ? `, strongest word "${anchorWord}" ${formatScore(anchor)}` : ''),
     );
-    if (entry.generalist) {
-      s *= GENERALIST_DISCOUNT;
-      reasons.push('general-purpose: a specialist that matches as well wins');
+    for (const medium of query.media) {
+      if (entry.generalist && !entry.media.has(medium)) {
+        s *= MEDIUM_MISS;
+        reasons.push(`the intent is about ${medium}; it works with text`);
+      }
     }
 
+    if (entry.domainWords.length > 0 && query.analyzed.form !== 'subscribe') {
+      let d = 0;
+      for (const w of entry.domainWords) for (const q of query.words) d = Math.max(d, sims.get(q.row, w));
+      if (d < CLEAR) {
+        s *= OFF_DOMAIN + ((1 - OFF_DOMAIN) * d) / CLEAR;
+        reasons.push(
+          `a specialist in ${entry.domainWords.map((w) => w.text).join(' ')}; the intent is not about it`,
+        );
+      }
+    }
+    if (entry.cap.type === 'rag' || entry.cap.type.startsWith('rag/')) {
+      // A retrieval project answers about its documents' topic: some word besides the verb
+      // ("explain", "find") has to be one of its words.
+      let d = 0;
+      for (const q of query.words) {
+        if (q === query.verb || LIGHT_VERBS.has(q.word.text)) continue;
+        for (const w of entry.words) d = Math.max(d, sims.get(q.row, w.word));
+      }
+      // A stand-in ("cria" → alpaca) is evidence enough.
+      if (d < SYNONYM_WEIGHT) {
+        s *= OFF_DOMAIN + ((1 - OFF_DOMAIN) * d) / SYNONYM_WEIGHT;
+        reasons.push('no word of the intent besides its verb is about its documents');
+      }
+    }
     if (query.analyzed.form === 'subscribe') {
       let t = -1;
       for (const a of entry.actions)
@@ -883,7 +1084,19 @@ export class SemanticRouter {
       for (const w of entry.actionWords) v = Math.max(v, sims.get(verb.row, w));
       for (const a of entry.actions) {
         if (a.kind !== 'tool') continue;
-        for (const n of a.nameWords) for (const q of query.words) v = Math.max(v, 0.9 * sims.get(q.row, n));
+        // Every content word of its name must be there: "reviews" alone is not `review_code`.
+        let covered = 0;
+        let count = 0;
+        for (const n of a.nameWords) {
+          if (LIGHT_VERBS.has(n.text) || PARTICLES.has(n.text)) continue;
+          let m = 0;
+          for (const q of query.words) m = Math.max(m, sims.get(q.row, n));
+          covered += m;
+          count++;
+        }
+        if (count > 0) v = Math.max(v, (0.9 * covered) / count);
+        for (const n of a.nameWords)
+          for (const q of query.words) v = Math.max(v, 0.85 * 0.9 * sims.get(q.row, n));
       }
       if (v < CLEAR) {
         s *= VERB_MISS + ((1 - VERB_MISS) * v) / CLEAR;
@@ -897,15 +1110,32 @@ export class SemanticRouter {
       s *= VERB_MISS;
       reasons.push(`none of its tools switches "${query.switchTo}"`);
     }
-    if (query.object && !entry.generalist && query.analyzed.form === 'command') {
-      const object = query.object;
+    if (query.object.length > 0 && !entry.generalist && query.analyzed.form === 'command') {
+      // Any word of the object phrase will do ("a watercolor-style *logo*").
       let o = 0;
-      for (const d of entry.words) o = Math.max(o, sims.get(object.row, d.word));
-      for (const e of entry.typeProfile.examples)
-        for (const w of e.words) o = Math.max(o, sims.get(object.row, w));
+      for (const object of query.object) {
+        for (const d of entry.words) o = Math.max(o, sims.get(object.row, d.word));
+        for (const e of entry.typeProfile.examples)
+          for (const w of e.words) o = Math.max(o, sims.get(object.row, w));
+      }
       if (o < CLEAR) {
         s *= OBJECT_MISS + ((1 - OBJECT_MISS) * o) / CLEAR;
-        reasons.push(`it knows nothing like "${object.word.text}"`);
+        reasons.push(`it knows nothing like "${query.object.map((w) => w.word.text).join(' ')}"`);
+      }
+    }
+    if (query.media.size > 0 && !entry.generalist) {
+      const media = [...query.media];
+      if (media.some((m) => entry.media.has(m))) {
+        if (query.givenMedia && entry.producesOnly) {
+          s *= OTHER_MEDIUM;
+          reasons.push(`the intent brings its own ${media.join(' and ')}; it only makes new ones`);
+        } else {
+          s += MEDIUM_BONUS * (1 - s);
+          reasons.push(`works with ${media.join(' and ')}, as the intent asks`);
+        }
+      } else if (entry.media.size > 0) {
+        s *= OTHER_MEDIUM;
+        reasons.push(`the intent is about ${media.join(' and ')}; it works with another medium`);
       }
     }
     if (query.places.size > 0 && entry.places.size > 0) {
@@ -930,8 +1160,14 @@ export class SemanticRouter {
     const words = query.actionWords.filter(
       (q) => !LIGHT_VERBS.has(q.word.text) && !entry.nameWords.some((n) => sims.get(q.row, n) >= 0.9),
     );
+    // A word of the tool's name says more than a word of its description.
     const matches = pool.map((a) =>
-      words.map((q) => a.words.reduce((m, w) => Math.max(m, sims.get(q.row, w)), 0)),
+      words.map((q) => {
+        let m = 0;
+        for (const w of a.nameWords) m = Math.max(m, sims.get(q.row, w));
+        for (const w of a.words) m = Math.max(m, TOOL_DESCRIPTION_SHARE * sims.get(q.row, w));
+        return m;
+      }),
     );
     const total = words.reduce((sum, q) => sum + q.weight, 0) || 1;
     // Example utterances of the type that name a tool kind ("dim the lights → set_brightness"),
@@ -963,7 +1199,16 @@ export class SemanticRouter {
         abs += q.weight * m;
       });
       const hint = hintOf.get(a) ?? 0;
-      const raw = lex / total + HINT_SHARE * hint;
+      let raw = lex / total + HINT_SHARE * hint;
+      // A question asks to read something ("is the door locked?"), not to change it.
+      if (
+        query.analyzed.form === 'question' &&
+        a.kind === 'tool' &&
+        READ_VERBS.has(a.nameWords[0]?.text ?? '')
+      )
+        raw += QUESTION_READ_BONUS;
+      // Editing needs a picture or sound to edit.
+      if (!query.givenMedia && /edit|modify/.test(a.name)) raw -= EDIT_WITHOUT_MEDIUM;
       if (raw > bestRaw) {
         bestRaw = raw;
         best = { name: a.name, kind: a.kind, score: round(Math.min(1, 0.6 * (abs / total) + 0.4 * hint)) };
@@ -974,6 +1219,117 @@ export class SemanticRouter {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+const SYNONYMS_BY_STEM = new Map<string, readonly string[]>(
+  Object.entries(SYNONYMS).map(([k, v]) => [stemOf(k), v]),
+);
+
+function synonymsOf(word: string): readonly string[] {
+  return SYNONYMS[word] ?? SYNONYMS_BY_STEM.get(stemOf(word)) ?? [];
+}
+
+/**
+ * A description without what it says the capability does not do ("Offline: no web access",
+ * "No bounding boxes", "not a substitute for a lawyer"): those words are no evidence for it.
+ */
+export function withoutNegations(text: string): string {
+  return text.replace(/\b(?:no|not|without|never|cannot|can't|doesn't|does not)\b[^.;:,()]*/gi, ' ');
+}
+
+/** Words after which a medium is what something is for or about, not what is worked on. */
+const MEDIUM_ASIDE = new Set(['for', 'about']);
+
+/**
+ * Media the intent works on or asks for ("this *recording*", "into an *audio* file", "a *logo*") —
+ * not those it only mentions after "for" or "about" ("a name for my *podcast*").
+ */
+function mediaOf(tokens: readonly string[]): Set<Medium> {
+  const media = new Set<Medium>();
+  let aside = false;
+  for (const t of tokens) {
+    if (MEDIUM_ASIDE.has(t)) aside = true;
+    else if (t === 'into' || t === 'as' || t === 'and') aside = false;
+    if (aside) continue;
+    for (const [medium, list] of Object.entries(MEDIUM_WORDS) as [Medium, readonly string[]][])
+      if (list.includes(t) || list.includes(stemOf(t))) media.add(medium);
+  }
+  return media;
+}
+
+const GIVEN = new Set(['this', 'that', 'these', 'those', 'attached', 'my', 'the']);
+/** Words that may stand between "this" and the medium ("this *old* photo"). */
+const GIVEN_MODIFIERS = new Set([
+  'attached',
+  'old',
+  'new',
+  'last',
+  'latest',
+  'short',
+  'long',
+  'recorded',
+  'voice',
+]);
+
+/** Whether the intent brings a picture or sound of its own: "this recording", "the attached photo". */
+function givenMediumIn(tokens: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    if (!GIVEN.has(tokens[i] as string)) continue;
+    for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
+      const t = tokens[j] as string;
+      if (j === i + 2 && !GIVEN_MODIFIERS.has(tokens[i + 1] as string)) break;
+      for (const list of Object.values(MEDIUM_WORDS))
+        if (list.includes(t) || list.includes(stemOf(t))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A capability that only makes new pictures or sounds (a camera, a microphone, a generator without
+ * an edit tool), so it cannot work on one the intent brings.
+ */
+function producesOnly(type: string, actions: readonly ActionProfile[]): boolean {
+  const kind = type.split('/')[1] ?? '';
+  const producer = kind === 'capture' || kind === 'generate' || kind === 'camera';
+  return producer && !actions.some((a) => a.kind === 'tool' && /edit|modify/.test(a.name));
+}
+
+/** Whether a capability works in a medium: its type family, or its own words name the medium. */
+function mediaOfCapability(type: string, words: readonly DocWord[]): Set<Medium> {
+  const out = new Set<Medium>();
+  for (const medium of ALL_MEDIA) {
+    const list = MEDIUM_WORDS[medium];
+    if (
+      MEDIUM_FAMILIES[medium].some((f) => type === f || type.startsWith(`${f}/`)) ||
+      words.some((d) => list.includes(d.word.text) || list.includes(d.word.stem))
+    )
+      out.add(medium);
+  }
+  return out;
+}
+
+const OBJECT_END = new Set(['for', 'to', 'with', 'in', 'at', 'on', 'of', 'from', 'by', 'about', 'so', 'and']);
+
+/**
+ * The object phrase of a light-verb command: the content words after the verb up to a preposition
+ * ("make me a *watercolor style logo* for ..."); after "into" when there is one ("turn this story
+ * into an *audio file*").
+ */
+function objectPhrase(analyzed: AnalyzedIntent): Set<string> {
+  const out = new Set<string>();
+  if (analyzed.form !== 'command' || !analyzed.verb || !LIGHT_VERBS.has(analyzed.verb)) return out;
+  const t = analyzed.tokens;
+  let at = t.indexOf(analyzed.verb) + 1;
+  const into = t.indexOf('into', at);
+  if (into >= 0) at = into + 1;
+  for (let i = at; i < t.length && out.size < 3; i++) {
+    const w = t[i] as string;
+    if (out.size > 0 && (OBJECT_END.has(w) || STOP_WORDS.has(w))) break;
+    if (STOP_WORDS.has(w) || PARTICLES.has(w) || /\d/.test(w)) continue;
+    out.add(w);
+  }
+  return out;
+}
 
 /** "on"/"off" directly after a leading light verb ("switch off the fan", "turn the fan off"). */
 function switchParticle(analyzed: AnalyzedIntent): string | null {
@@ -1029,6 +1385,13 @@ function hintMatch(hint: string, nameWords: readonly WordInfo[], matcher: WordMa
   return (
     (matched / hintWords.length) * (0.5 + (0.5 * Math.min(matched, nameWords.length)) / nameWords.length)
   );
+}
+
+/** The vectors scaled to unit length, one after another in one array. */
+function concatUnit(vectors: readonly Float32Array[], dims: number): Float32Array {
+  const out = new Float32Array(vectors.length * dims);
+  vectors.forEach((v, i) => out.set(unit(v).subarray(0, dims), i * dims));
+  return out;
 }
 
 /** The vector scaled to unit length (a copy); zeros when missing or zero. */

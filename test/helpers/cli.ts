@@ -12,11 +12,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** An environment without the caller's ATMOSPHERE_* settings, so tests see only what they set. */
+/**
+ * An environment without the caller's ATMOSPHERE_* settings, so tests see only what they set; nodes
+ * started with it keep the mesh on loopback with mDNS off (test traffic never leaves the machine).
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ATMOSPHERE_')) env[k] = v;
-  return { ...env, ...extra };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('ATMOSPHERE_') && k !== 'OLLAMA_HOST') env[k] = v;
+  }
+  return { ...env, ATMOSPHERE_MESH__LISTEN_HOST: '127.0.0.1', ATMOSPHERE_MESH__MDNS: 'false', ...extra };
 }
 
 /** Runs the built `atmosphere` binary and collects its output and exit code. */

@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { InvalidInputError } from '../../core/index.js';
 import type { ApiEnv } from '../env.js';
 import { CSRF_HEADER } from '../../core/index.js';
+import { RECEIPT_HEADERS } from '../openai/receipt-headers.js';
 
 /**
  * CORS for an explicit list of origins, never `*`. A request from any other origin (or with no
@@ -17,6 +18,7 @@ export function corsForOrigins(origins: readonly string[]): MiddlewareHandler<Ap
     origin: [...allowed],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowHeaders: ['Authorization', 'Content-Type', CSRF_HEADER],
+    exposeHeaders: [...RECEIPT_HEADERS],
     maxAge: 600,
     credentials: false,
   });

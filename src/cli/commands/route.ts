@@ -10,6 +10,8 @@ import {
   WordVectorEmbedder,
 } from '../../router/index.js';
 import type { CliContext } from '../context.js';
+import { homeFor } from '../context.js';
+import { connectToNode } from './shared.js';
 import { formatTable } from '../output.js';
 
 interface RouteOptions {
@@ -139,9 +141,12 @@ function printReport(ctx: CliContext, report: EvalReport): void {
 export function registerRouteCommand(program: Command, ctx: CliContext): void {
   program
     .command('route')
-    .description('route an intent to a capability and explain why (offline, over a catalog file for now)')
+    .description('route an intent to a capability in the mesh and explain why (dry run)')
     .argument('[intent]', 'what you want done, e.g. "turn off the kitchen light"')
-    .option('--catalog <file>', 'JSON array of capabilities, routed as if announced (required for now)')
+    .option(
+      '--catalog <file>',
+      "route over this JSON array of capabilities instead of the running node's mesh",
+    )
     .option(
       '--eval <file>',
       'JSON-lines intents with expected capabilities: report accuracy and every decision',
@@ -149,12 +154,7 @@ export function registerRouteCommand(program: Command, ctx: CliContext): void {
     .option('--top <k>', 'how many candidates to show', '5')
     .option('--threshold <score>', 'semantic score a capability must reach (default 0.4)')
     .option('--json', 'print JSON')
-    .action(async (intent: string | undefined, opts: RouteOptions) => {
-      if (!opts.catalog) {
-        throw new InvalidInputError(
-          'route needs --catalog FILE for now: routing over the live mesh through a running node is not wired in yet',
-        );
-      }
+    .action(async (intent: string | undefined, opts: RouteOptions, cmd: Command) => {
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1)
         throw new InvalidInputError(`--top expects a whole number ≥ 1, got "${opts.top}"`);
@@ -167,6 +167,26 @@ export function registerRouteCommand(program: Command, ctx: CliContext): void {
       }
       if (opts.eval !== undefined && intent !== undefined) {
         throw new InvalidInputError('give either an intent or --eval FILE, not both');
+      }
+      if (!opts.catalog) {
+        if (opts.eval !== undefined) {
+          throw new InvalidInputError(
+            '--eval needs --catalog FILE: an evaluation routes over a fixed catalog',
+          );
+        }
+        if (threshold !== undefined) {
+          throw new InvalidInputError(
+            '--threshold applies to --catalog routing; the node uses its own thresholds',
+          );
+        }
+        // Live: the running node routes over every capability it knows in its meshes.
+        const client = connectToNode(homeFor(ctx, cmd));
+        const decision = await client.request<RouteDecision>('POST', '/api/route', {
+          body: { intent: intent as string, top },
+        });
+        if (opts.json === true) ctx.output.json(routeJson(decision));
+        else printDecision(ctx, decision);
+        return;
       }
       const router = await loadRouter(opts.catalog, threshold);
       if (opts.eval !== undefined) {

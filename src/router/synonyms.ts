@@ -1,0 +1,199 @@
+/**
+ * General-purpose lexical knowledge the word vectors lack: a small hand-written map from common
+ * words people use with devices and services to the words capability descriptions and tool names
+ * tend to use ("dim" → brightness, "buzz" → notify), and the media words that say an intent is about
+ * images or sound. Written for any catalog — never from a particular device or an evaluation item.
+ */
+
+/**
+ * Each word's stand-ins: added to an intent that uses the word, at a lower weight than the word
+ * itself. Keys are lowercase tokens (plurals and -ing/-ed forms are matched by stem).
+ */
+export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  // Light and level.
+  dim: ['brightness', 'darker'],
+  dimmer: ['brightness'],
+  brighten: ['brightness', 'brighter'],
+  brighter: ['brightness'],
+  darker: ['brightness'],
+  dark: ['brightness', 'dim'],
+  bright: ['brightness'],
+  // Sound out loud.
+  aloud: ['speak', 'voice'],
+  loud: ['aloud', 'volume'],
+  pronounce: ['speak', 'speech'],
+  narrate: ['speak', 'speech'],
+  say: ['speech', 'speak'],
+  said: ['speech'],
+  // Slang for switching.
+  kill: ['off', 'stop'],
+  cut: ['off'],
+  // Notification.
+  buzz: ['notify', 'notification'],
+  ping: ['notify', 'notification'],
+  nudge: ['notify', 'reminder'],
+  remind: ['reminder', 'notify'],
+  // Temperature words.
+  freezing: ['cold'],
+  roasting: ['hot'],
+  sweltering: ['hot'],
+  scorching: ['hot'],
+  stuffy: ['hot', 'warm'],
+  chilly: ['cold'],
+  boiling: ['hot'],
+  humid: ['humidity'],
+  muggy: ['humidity'],
+  damp: ['humidity'],
+  // Seeing and pictures.
+  pic: ['picture', 'image'],
+  photo: ['image', 'picture'],
+  picture: ['image', 'photo'],
+  selfie: ['photo', 'image'],
+  snapshot: ['image', 'photo'],
+  logo: ['image', 'design'],
+  icon: ['image', 'design'],
+  drawing: ['image', 'draw'],
+  illustration: ['image', 'draw'],
+  painting: ['image', 'paint'],
+  sketch: ['image', 'draw'],
+  wallpaper: ['image'],
+  // Finding and looking things up.
+  google: ['search', 'web'],
+  find: ['search'],
+  lookup: ['search'],
+  online: ['web', 'internet'],
+  // Code work.
+  port: ['convert', 'rewrite'],
+  convert: ['rewrite'],
+  debug: ['bug', 'fix'],
+  // Things written or made up: a language model's work.
+  idea: ['brainstorming', 'writing'],
+  slogan: ['brainstorming', 'writing'],
+  tagline: ['brainstorming', 'writing'],
+  nickname: ['brainstorming'],
+  pun: ['writing', 'joke'],
+  poem: ['writing'],
+  haiku: ['poem', 'writing'],
+  limerick: ['poem', 'writing'],
+  essay: ['writing'],
+  story: ['writing'],
+  lyrics: ['writing', 'poem'],
+  // Programming languages and tools stand for code.
+  bash: ['code', 'script', 'shell'],
+  shell: ['script', 'code'],
+  javascript: ['code'],
+  typescript: ['code'],
+  java: ['code'],
+  rust: ['code'],
+  golang: ['code'],
+  sql: ['code', 'query'],
+  regex: ['code'],
+  html: ['code'],
+  css: ['code'],
+  php: ['code'],
+  kotlin: ['code'],
+  swift: ['code'],
+  // The young of animals, which word vectors rarely tie to their species.
+  cria: ['alpaca', 'llama'],
+  foal: ['horse'],
+  calf: ['cow', 'cattle'],
+  lamb: ['sheep'],
+  piglet: ['pig'],
+  puppy: ['dog'],
+  kitten: ['cat'],
+  chick: ['chicken'],
+  duckling: ['duck'],
+  fawn: ['deer'],
+  // Setting a level.
+  adjust: ['brightness', 'temperature', 'volume', 'level'],
+  // A stretch of time asks for history or a range, not the current value.
+  week: ['range', 'history', 'period'],
+  month: ['range', 'history', 'period'],
+  year: ['range', 'history', 'period'],
+  yesterday: ['range', 'history', 'past'],
+  weekend: ['range', 'period'],
+  lately: ['history', 'recent'],
+  // Calendar and time.
+  appointment: ['event', 'calendar'],
+  meeting: ['event', 'calendar'],
+  schedule: ['calendar', 'event'],
+  // Security.
+  burglar: ['intrusion', 'security'],
+  intruder: ['intrusion', 'security'],
+};
+
+/**
+ * Multi-word expressions rewritten to one word before anything else ("come up with" → brainstorm),
+ * matched on whole words of the lowercased intent.
+ */
+export const PHRASES: readonly (readonly [RegExp, string])[] = [
+  [/\bcome up with\b/gi, 'brainstorm'],
+  [/\bwhat (?:does|do|did) (.+?) (?:do|mean)\b/gi, 'explain $1'],
+  [/\bthink up\b/gi, 'brainstorm'],
+  [/\bout loud\b/gi, 'aloud'],
+  [/\bread\b(.*)\baloud\b/gi, 'speak$1aloud'],
+  [/\blook up\b/gi, 'search'],
+  [/\bturn (?:it |this |that )?(?:up|down)\b/gi, 'adjust'],
+];
+
+/** The intent with `PHRASES` rewritten (case and everything else kept as is). */
+export function rewritePhrases(text: string): string {
+  let out = text;
+  for (const [re, to] of PHRASES) out = out.replace(re, to);
+  return out;
+}
+
+/** How much a stand-in counts against the word it stands in for. */
+export const SYNONYM_WEIGHT = 0.7;
+
+export type Medium = 'image' | 'audio';
+
+/** Words that say an intent is about a picture or a sound, whatever else it says. */
+export const MEDIUM_WORDS: Readonly<Record<Medium, readonly string[]>> = {
+  image: [
+    'image',
+    'picture',
+    'photo',
+    'pic',
+    'photograph',
+    'selfie',
+    'logo',
+    'icon',
+    'drawing',
+    'illustration',
+    'painting',
+    'sketch',
+    'wallpaper',
+    'poster',
+    'watercolor',
+    'draw',
+    'paint',
+    'jpeg',
+    'jpg',
+    'png',
+  ],
+  audio: [
+    'audio',
+    'sound',
+    'voice',
+    'speech',
+    'spoken',
+    'aloud',
+    'loud',
+    'recording',
+    'podcast',
+    'mp3',
+    'wav',
+    'listen',
+    'hear',
+    'narrate',
+    'narration',
+    'voicemail',
+  ],
+};
+
+/** Capability type families that work in each medium. */
+export const MEDIUM_FAMILIES: Readonly<Record<Medium, readonly string[]>> = {
+  image: ['vision', 'sensor/camera'],
+  audio: ['audio'],
+};
