@@ -134,6 +134,21 @@ describe('inference routed across the mesh', () => {
     expect(explained.receipt.nodeId).toBe(nodes.a!.nodeId);
   });
 
+  it('streams an intent run with `atmosphere call` and says which node answered', async () => {
+    const res = await atm('c', 'call', 'write a haiku about rain');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.trim()).toBe('Hello from the double.');
+    expect(res.stderr).toContain(nodes.a!.nodeId);
+    const json = await atm('c', 'call', 'ollama/qwen3:1.7b', '--args', '{"prompt":"hi"}', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      content: 'Hello from the double.',
+      receipt: { node: nodes.a!.nodeId, capability: 'ollama/qwen3:1.7b' },
+    });
+    const missing = await atm('c', 'call', 'ollama/no-such-model', '--args', '{"prompt":"hi"}');
+    expect(missing.code).toBe(6);
+  });
+
   it('gives the client a clean error when the serving node dies mid-stream', async () => {
     ollama.set({ chunkDelayMs: 400 });
     const res = await api('c', '/v1/chat/completions', {

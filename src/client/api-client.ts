@@ -110,6 +110,77 @@ export class ApiClient {
     return parsed as T;
   }
 
+  /**
+   * Sends a request and yields the `data:` payloads of a server-sent event stream as they arrive
+   * (`[DONE]` ends it). An `event: error` frame, or a non-2xx answer, throws the error it carries.
+   */
+  async *events(
+    method: HttpMethod,
+    path: string,
+    options: { body?: unknown; signal?: AbortSignal } = {},
+  ): AsyncGenerator<{ data: unknown; headers: Headers }> {
+    const url = `${this.baseUrl}${path.startsWith('/') ? path : `/${path}`}`;
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+        redirect: 'manual',
+      });
+    } catch (err) {
+      throw this.transportError(err);
+    }
+    if (!response.ok || response.body === null) {
+      const text = await response.text().catch(() => '');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      throw errorFromHttp(response.status, parsed, { url });
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let event = 'message';
+    let data: string[] = [];
+    try {
+      for await (const bytes of response.body) {
+        buffer += decoder.decode(bytes as Uint8Array, { stream: true });
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) !== -1) {
+          const line = buffer.slice(0, newline).replace(/\r$/, '');
+          buffer = buffer.slice(newline + 1);
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+          else if (line === '' && data.length > 0) {
+            const text = data.join('\n');
+            data = [];
+            const kind = event;
+            event = 'message';
+            if (text === '[DONE]') return;
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = text;
+            }
+            if (kind === 'error') throw errorFromHttp(500, parsed, { url });
+            yield { data: parsed, headers: response.headers };
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof AtmosphereError) throw err;
+      throw this.transportError(err);
+    }
+  }
+
   private transportError(err: unknown): AtmosphereError {
     const code = causeCode(err);
     if (code !== undefined && NOT_LISTENING_CODES.has(code)) {

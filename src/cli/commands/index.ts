@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   join: async () => (await import('./join.js')).registerJoinCommand,
   revoke: async () => (await import('./revoke.js')).registerRevokeCommand,
   route: async () => (await import('./route.js')).registerRouteCommand,
+  call: async () => (await import('./call.js')).registerCallCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
