@@ -16,7 +16,7 @@ import type {
 } from '../core/index.js';
 import { InvalidStateError, exposedToMeshes } from '../core/index.js';
 import { MeshService } from '../mesh/index.js';
-import { SemanticRouter, WordVectorEmbedder } from '../router/index.js';
+import { SemanticRouter, WordVectorEmbedder, predicateConstraint } from '../router/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
@@ -127,16 +127,22 @@ export class AtmosphereNode implements Startable {
       );
       await this.mesh.start(options);
       const mesh = this.mesh;
+      const isConnected = (nodeId: string): boolean =>
+        nodeId === identity.nodeId || mesh.peers().some((p) => p.nodeId === nodeId && p.connected);
       const router = new SemanticRouter(
         { embedder: new WordVectorEmbedder({}), logger: logger.child('router') },
-        {},
+        {
+          constraints: [
+            predicateConstraint('reachable', (cap) => isConnected(cap.nodeId), 'its node is not connected'),
+          ],
+        },
       );
       this.gateway = new MeshGateway(
         {
           router,
           mesh: {
             invoke: (nodeId, request, opts) => mesh.invoke(nodeId, request, opts),
-            isConnected: (nodeId) => mesh.peers().some((p) => p.nodeId === nodeId && p.connected),
+            isConnected,
           },
           audit: this.store.audit,
           logger: logger.child('gateway'),
