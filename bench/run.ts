@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import type { BenchRow, BenchSuite } from './harness.js';
 import { meetsTarget } from './harness.js';
 import { lifecycleSuite } from './suites/lifecycle.js';
+import { meshSuite } from './suites/mesh.js';
+import { inferenceSuite } from './suites/inference.js';
+import { routerSuite } from './suites/router.js';
 
-const suites: BenchSuite[] = [lifecycleSuite];
+const suites: BenchSuite[] = [lifecycleSuite, meshSuite, routerSuite, inferenceSuite];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -20,6 +20,8 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openAiRoutes } from './routes/openai.js';
 import { routesExplainRoutes } from './routes/routes-explain.js';
+import type { TriggerControl } from './routes/triggers.js';
+import { triggerRoutes } from './routes/triggers.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
 import type { NodeStatusInfo } from '../core/index.js';
@@ -39,6 +41,8 @@ export interface ApiComponents {
   readonly gateway?: InferenceGateway;
   /** Dry-run routing over every capability the node knows; without it `POST /api/route` is absent. */
   readonly router?: RouteDryRun;
+  /** Trigger events; without it `/api/triggers/*`, `/api/events` and `/api/subscriptions` are absent. */
+  readonly triggers?: TriggerControl;
 }
 
 export interface ApiInit {
@@ -123,6 +127,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
     controlRoutes({ status }),
     ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
+    ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),
     ...(components.gateway
       ? [
           openAiRoutes({ gateway: components.gateway, clock, logger }),

@@ -304,6 +304,77 @@ const routingSection = z
   })
   .describe('How requests are routed and executed');
 
+const triggerPriority = z.enum(['low', 'normal', 'high', 'critical']);
+
+const triggerWebhook = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .describe('Where each matching event is POSTed as JSON (http or https; redirects are not followed)'),
+  match: globList
+    .default(['*'])
+    .describe('Globs on "capability/trigger", e.g. "sensor/door/*"; any one matching is enough'),
+  min_priority: triggerPriority
+    .default('low')
+    .describe('Least priority delivered: low, normal, high, critical'),
+  secret_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like DOOR_HOOK_SECRET')
+    .nullable()
+    .default(null)
+    .describe('Environment variable holding a secret to sign each delivery (HMAC-SHA256); null for none'),
+});
+
+const triggersSection = z
+  .strictObject({
+    throttle: z
+      .strictObject({
+        burst: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .describe('Events one trigger may fire in a burst before it is throttled'),
+        per_minute: z
+          .number()
+          .min(0.1)
+          .max(60_000)
+          .default(30)
+          .describe('Sustained events per minute one trigger may fire (the burst refills at this rate)'),
+        critical_bypass: z
+          .boolean()
+          .default(true)
+          .describe('Critical events (alarms, tamper) are never throttled'),
+      })
+      .prefault({})
+      .describe('Throttling per capability and trigger, on the node that fires'),
+    history_size: z
+      .number()
+      .int()
+      .min(10)
+      .max(100_000)
+      .default(500)
+      .describe('Recent events kept for `atmosphere events` and GET /api/events'),
+    webhooks: z
+      .array(triggerWebhook)
+      .default([])
+      .describe('Webhooks that receive matching events, fired here or by any member'),
+    webhook_timeout_seconds: z
+      .number()
+      .min(0.1)
+      .max(60)
+      .default(5)
+      .describe('How long one webhook delivery may take'),
+    webhook_retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(2)
+      .describe('Retries of a failed webhook delivery (with backoff)'),
+  })
+  .describe('Trigger events: throttling, history and webhooks');
+
 export const configSchema = z
   .strictObject({
     node: nodeSection.prefault({}),
@@ -316,6 +387,7 @@ export const configSchema = z
     cost: costSection.prefault({}),
     integrations: integrationsSection.prefault({}),
     routing: routingSection.prefault({}),
+    triggers: triggersSection.prefault({}),
   })
   .describe('Atmosphere node configuration (config.yaml in the Atmosphere home directory)');
 

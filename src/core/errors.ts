@@ -389,3 +389,14 @@ export class UnsupportedParameterError extends InvalidInputError {
 export class RouteNotFoundError extends NotFoundError {
   override readonly code = 'route_not_found';
 }
+
+// ---- trigger events -------------------------------------------------------------------------
+
+/**
+ * A trigger fired faster than `triggers.throttle` allows (HTTP 429 with `Retry-After`);
+ * `details.retryAfterMs` says when it may fire again.
+ */
+export class TriggerThrottledError extends AtmosphereError {
+  override readonly code = 'throttled';
+  override readonly category: ErrorCategory = 'unavailable';
+}

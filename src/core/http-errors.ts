@@ -58,6 +58,7 @@ const TYPE_BY_CATEGORY: Readonly<Record<ErrorCategory, string>> = {
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   request_body_too_large: 413,
   method_not_allowed: 405,
+  throttled: 429,
 };
 
 /** Category of a bare HTTP status (for hono's HTTPException and for responses from a server). */

@@ -24,14 +24,16 @@ export const WIRE_TAG_GOSSIP = 0x10;
 export const ENVELOPE_VERSION = 1;
 const ENVELOPE_DOMAIN = utf8('atmosphere:gossip:v1\0');
 
-export type EnvelopeType = 'announce' | 'heartbeat' | 'revocation';
-const TYPE_CODES: Record<EnvelopeType, number> = { announce: 1, heartbeat: 2, revocation: 3 };
+export type EnvelopeType = 'announce' | 'heartbeat' | 'revocation' | 'event';
+const TYPE_CODES: Record<EnvelopeType, number> = { announce: 1, heartbeat: 2, revocation: 3, event: 4 };
 
 /** Largest envelope accepted per type (payload + credential + header + signature). */
 export const MAX_ENVELOPE_BYTES: Record<EnvelopeType, number> = {
   announce: 16 * 1024,
   heartbeat: 4 * 1024,
   revocation: 8 * 1024,
+  // a trigger event: up to 16 KiB of JSON payload plus its fields, the credential and the header
+  event: 20 * 1024,
 };
 /** Longest TTL an origin may ask for. */
 export const MAX_ENVELOPE_TTL_MS = 10 * 60 * 1000;

@@ -4,6 +4,7 @@
  * score), AutoNAT, DCUtR, an optional circuit relay server, and mDNS that stays silent until the
  * service enables it (only once this node belongs to a mesh).
  */
+import { createHash } from 'node:crypto';
 import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
@@ -117,6 +118,12 @@ export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<Mesh
     privateKey: options.privateKey,
     nodeInfo: { name: 'atmosphere', version: '1' },
     addresses: { listen: listenAddresses(options) },
+    // Many members may dial from one address (a NAT, or every node of a test on 127.0.0.1): the
+    // default of 5 inbound connections per second per host turns joins away with ECONNRESET.
+    connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 100 },
+    // A busy node answers pings late; the mesh's heartbeats judge liveness, so the monitor only
+    // hangs up on connections that stay silent for long.
+    connectionMonitor: { pingTimeout: { minTimeout: 15_000, maxTimeout: 60_000 } },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -136,6 +143,13 @@ export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<Mesh
       ping: ping(),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictSign',
+        // drop duplicates before verifying their signature again (a hash of data and signature, so
+        // a forged copy cannot shadow the real message)
+        fastMsgIdFn: (msg) =>
+          createHash('sha256')
+            .update(msg.data ?? new Uint8Array())
+            .update(msg.signature ?? new Uint8Array())
+            .digest('base64'),
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,

@@ -115,16 +115,19 @@ import { abortError, raceSignal, withTimeout } from './signals.js';
 import { MeshCounters, ReplayGuard } from './gossip-guard.js';
 import type { MeshLibp2p } from './libp2p-node.js';
 import { REFUSED_PEER_SCORE, UNVERIFIED_PEER_SCORE, createMeshLibp2p } from './libp2p-node.js';
-import type { HandshakeRefusalReason, Hello, HelloReply, TopicKind } from './messages.js';
+import type { EventPayload, HandshakeRefusalReason, Hello, HelloReply, TopicKind } from './messages.js';
 import {
   AGENT,
   DOCUMENT_PROTOCOL,
   HANDSHAKE_PROTOCOL,
   INVOKE_PROTOCOL,
   JOIN_PROTOCOL,
+  MAX_EVENT_PAYLOAD_BYTES,
   MAX_SUMMARY_BYTES,
   REVOCATIONS_PROTOCOL,
+  TOPIC_KINDS,
   announcePayloadSchema,
+  eventPayloadSchema,
   documentReplySchema,
   documentRequestSchema,
   heartbeatPayloadSchema,
@@ -137,6 +140,7 @@ import {
   topicFor,
   versionedSchema,
 } from './messages.js';
+import { SeenIds } from './seen-ids.js';
 import { transportKind } from './transport-kind.js';
 
 export interface MeshServiceComponents {
@@ -196,7 +200,25 @@ export interface MeshServiceEvents {
   'peer:left': CustomEvent<MeshPeerInfo>;
   announcement: CustomEvent<MeshAnnouncement>;
   revocation: CustomEvent<MeshRevocationNotice>;
+  /** A member's trigger event, once per event id even when it arrives on several meshes. */
+  event: CustomEvent<MeshEvent>;
 }
+
+/** A trigger event to publish (this node is its origin). */
+export type MeshEventInput = EventPayload;
+
+/** A trigger event received from a member (validated, signed by `originId`). */
+export interface MeshEvent extends EventPayload {
+  readonly originId: string;
+  /** The mesh it arrived on first. */
+  readonly meshId: string;
+  readonly receivedAtMs: number;
+}
+
+export { MAX_EVENT_PAYLOAD_BYTES };
+
+/** How long a trigger event may travel: older ones are stale and dropped. */
+export const EVENT_TTL_MS = 2 * 60_000;
 
 interface MeshContext {
   readonly meshId: string;
@@ -309,6 +331,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   };
   private readonly guard: ReplayGuard;
   private readonly counters = new MeshCounters();
+  /** Trigger event envelopes seen (origin, mesh, timestamp, seq): replays within the TTL. */
+  private readonly seenEventEnvelopes: SeenIds;
+  /** Trigger event ids seen (origin, event id): one `event` per event across meshes. */
+  private readonly seenEventIds: SeenIds;
 
   /** This node's id (its libp2p PeerId string). */
   readonly nodeId: string;
@@ -365,6 +391,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       maxClockSkewMs: init.maxClockSkewMs ?? 60_000,
     };
     this.guard = new ReplayGuard({ clock: this.clock }, { maxClockSkewMs: this.settings.maxClockSkewMs });
+    this.seenEventEnvelopes = new SeenIds({ clock: this.clock });
+    this.seenEventIds = new SeenIds({ clock: this.clock });
   }
 
   get status(): NodeState {
@@ -1622,7 +1650,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private subscribe(meshId: string): void {
     const pubsub = this.libp2p?.services.pubsub;
     if (pubsub === undefined) return;
-    for (const kind of ['announce', 'heartbeat', 'revocation'] as const) {
+    for (const kind of TOPIC_KINDS) {
       const topic = topicFor(meshId, kind);
       pubsub.topicValidators.set(topic, (from, message) => this.validateGossip(meshId, kind, from, message));
       pubsub.subscribe(topic);
@@ -1632,7 +1660,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private unsubscribe(meshId: string): void {
     const pubsub = this.libp2p?.services.pubsub;
     if (pubsub === undefined) return;
-    for (const kind of ['announce', 'heartbeat', 'revocation'] as const) {
+    for (const kind of TOPIC_KINDS) {
       const topic = topicFor(meshId, kind);
       pubsub.unsubscribe(topic);
       pubsub.topicValidators.delete(topic);
@@ -1695,7 +1723,16 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     } catch (err) {
       return this.dropGossip(err instanceof MembershipRevokedError ? 'revoked' : 'not_member', Reject);
     }
-    if (!this.guard.accept(envelope)) return this.dropGossip('replayed', Ignore);
+    // Events are not state: they are deduplicated by envelope instead of ordered per origin, so one
+    // that arrives after a later one from the same origin is still delivered.
+    const fresh =
+      kind === 'event'
+        ? this.seenEventEnvelopes.add(
+            `${envelope.originId}|${meshId}|${envelope.timestampMs}|${envelope.seq}`,
+            envelope.timestampMs + envelope.ttlMs + this.settings.maxClockSkewMs,
+          )
+        : this.guard.accept(envelope);
+    if (!fresh) return this.dropGossip('replayed', Ignore);
     const handled = await this.handleGossip(ctx, envelope);
     if (!handled) return this.dropGossip('malformed', Reject);
     this.counters.gossipAccepted++;
@@ -1725,6 +1762,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     } catch {
       return false;
     }
+    if (envelope.type === 'event') return this.handleEvent(ctx, envelope, value);
     if (envelope.type === 'heartbeat') {
       const parsed = heartbeatPayloadSchema.safeParse(value);
       if (!parsed.success) return false;
@@ -1753,6 +1791,29 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         addresses: [...peer.addresses],
         timestampMs: envelope.timestampMs,
         changed,
+      },
+    });
+    return true;
+  }
+
+  private handleEvent(ctx: MeshContext, envelope: GossipEnvelope, value: unknown): boolean {
+    const parsed = eventPayloadSchema.safeParse(value);
+    if (!parsed.success) return false;
+    if (utf8(JSON.stringify(parsed.data.payload ?? null)).length > MAX_EVENT_PAYLOAD_BYTES) return false;
+    this.notePeerAlive(ctx, envelope, undefined);
+    const first = this.seenEventIds.add(
+      `${envelope.originId}|${parsed.data.eventId}`,
+      envelope.timestampMs + envelope.ttlMs + this.settings.maxClockSkewMs,
+    );
+    // Seen on another mesh already: still valid (so gossipsub forwards it here), not delivered twice.
+    if (!first) return true;
+    this.safeDispatchEvent('event', {
+      detail: {
+        ...parsed.data,
+        payload: parsed.data.payload ?? null,
+        originId: envelope.originId,
+        meshId: ctx.meshId,
+        receivedAtMs: this.clock.now(),
       },
     });
     return true;
@@ -1912,6 +1973,43 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.announcement = { payload: input, current: { digest, text } };
     await this.publishAnnouncements();
     return { digest };
+  }
+
+  // ---- trigger events ------------------------------------------------------------------------
+
+  /**
+   * Publishes a trigger event on the event topic of each mesh in `meshIds` (default: every mesh
+   * this node belongs to); members receive it as an `event`. Resolves with the meshes it went to.
+   */
+  async publishEvent(
+    event: MeshEventInput,
+    options: { meshIds?: readonly string[]; signal?: AbortSignal } = {},
+  ): Promise<{ meshIds: string[] }> {
+    const parsed = eventPayloadSchema.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InvalidInputError(
+        `invalid event: ${issue && issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'malformed'}`,
+      );
+    }
+    const payloadBytes = encodeJsonFrame(parsed.data.payload ?? null).length;
+    if (payloadBytes > MAX_EVENT_PAYLOAD_BYTES) {
+      throw new MessageTooLargeError(
+        `event payload is ${payloadBytes} bytes as JSON; at most ${MAX_EVENT_PAYLOAD_BYTES}`,
+      );
+    }
+    const bytes = utf8(JSON.stringify({ ...parsed.data, payload: parsed.data.payload ?? null }));
+    if (this.libp2p === undefined || this.currentStatus !== 'started') return { meshIds: [] };
+    const contexts = [...this.meshContexts.values()].filter(
+      (ctx) => options.meshIds === undefined || options.meshIds.includes(ctx.meshId),
+    );
+    const sent: string[] = [];
+    for (const ctx of contexts) {
+      options.signal?.throwIfAborted();
+      await this.publish(ctx, 'event', bytes, EVENT_TTL_MS);
+      sent.push(ctx.meshId);
+    }
+    return { meshIds: sent };
   }
 
   // ---- revocation ----------------------------------------------------------------------------

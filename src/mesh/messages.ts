@@ -5,7 +5,7 @@
  * new protocol id. See docs/PROTOCOLS.md.
  */
 import { z } from 'zod';
-import { MESH_ID_PATTERN } from '../core/index.js';
+import { MESH_ID_PATTERN, capabilityIdSchema, triggerSpecSchema } from '../core/index.js';
 
 export const HANDSHAKE_PROTOCOL = '/atmosphere/handshake/1.0.0';
 export const JOIN_PROTOCOL = '/atmosphere/join/1.0.0';
@@ -15,14 +15,17 @@ export const INVOKE_PROTOCOL = '/atmosphere/invoke/1.0.0';
 
 export const AGENT = 'atmosphere/1';
 
-export type TopicKind = 'announce' | 'heartbeat' | 'revocation';
+export type TopicKind = 'announce' | 'heartbeat' | 'revocation' | 'event';
+
+/** Every gossip topic kind a member subscribes to on each of its meshes. */
+export const TOPIC_KINDS: readonly TopicKind[] = ['announce', 'heartbeat', 'revocation', 'event'];
 
 export function topicFor(meshId: string, kind: TopicKind): string {
   return `/atmosphere/${meshId}/${kind}/1`;
 }
 
 export function parseTopic(topic: string): { meshId: string; kind: TopicKind } | undefined {
-  const match = /^\/atmosphere\/(mesh-[a-z2-7]{26})\/(announce|heartbeat|revocation)\/1$/.exec(topic);
+  const match = /^\/atmosphere\/(mesh-[a-z2-7]{26})\/(announce|heartbeat|revocation|event)\/1$/.exec(topic);
   if (match === null) return undefined;
   return { meshId: match[1]!, kind: match[2] as TopicKind };
 }
@@ -127,3 +130,28 @@ export type AnnouncePayload = z.infer<typeof announcePayloadSchema>;
 
 /** Largest announcement summary, JSON-encoded. */
 export const MAX_SUMMARY_BYTES = 8 * 1024;
+
+// ---- trigger events (gossip, inside signed envelopes) --------------------------------------
+
+export const EVENT_PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
+/** Largest event payload, JSON-encoded. */
+export const MAX_EVENT_PAYLOAD_BYTES = 16 * 1024;
+
+/**
+ * A trigger event as gossiped on `/atmosphere/<meshId>/event/1`. The origin is the envelope's
+ * signer; `payload` is any JSON value of at most `MAX_EVENT_PAYLOAD_BYTES` (checked on the encoded
+ * size before parsing by the envelope limit and again by the receiver).
+ */
+export const eventPayloadSchema = z.object({
+  eventId: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
+  capability: capabilityIdSchema,
+  trigger: triggerSpecSchema.shape.name,
+  priority: z.enum(EVENT_PRIORITIES),
+  payload: z.unknown(),
+  firedAtMs: z.number().int().min(0),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;

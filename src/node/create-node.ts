@@ -22,6 +22,7 @@ import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
 import { CapabilityService } from './capability-service.js';
 import { MeshGateway } from './mesh-gateway.js';
+import { TriggerService } from './trigger-service.js';
 import { removeFile } from './runtime-state.js';
 
 export interface NodeComponents {
@@ -69,6 +70,7 @@ export class AtmosphereNode implements Startable {
   private mesh: MeshService | null = null;
   private gateway: MeshGateway | null = null;
   private capabilityService: CapabilityService | null = null;
+  private triggerService: TriggerService | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -172,6 +174,18 @@ export class AtmosphereNode implements Startable {
         },
       );
       await this.capabilityService.start();
+      this.triggerService = new TriggerService(
+        { mesh, logger: logger.child('triggers'), clock },
+        {
+          config,
+          nodeId: identity.nodeId,
+          nodeName: this.name,
+          capabilities: () => gateway.capabilities(),
+          env: this.components.env ?? {},
+          userAgent: `atmosphere/${this.components.buildInfo.version}`,
+        },
+      );
+      await this.triggerService.start();
       const ownerToken = randomBytes(32).toString('base64url');
       atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
       this.startedAtMs = clock.now();
@@ -185,6 +199,7 @@ export class AtmosphereNode implements Startable {
           mesh: this.mesh,
           gateway: this.gateway,
           router: this.gateway,
+          triggers: this.triggerService,
         },
         {
           corsOrigins: config.api.cors_origins,
@@ -230,6 +245,10 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.triggerService) {
+      await this.triggerService.stop();
+      this.triggerService = null;
+    }
     if (this.capabilityService) {
       await this.capabilityService.stop();
       this.capabilityService = null;

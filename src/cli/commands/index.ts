@@ -23,6 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   revoke: async () => (await import('./revoke.js')).registerRevokeCommand,
   route: async () => (await import('./route.js')).registerRouteCommand,
   call: async () => (await import('./call.js')).registerCallCommand,
+  events: async () => (await import('./events.js')).registerEventsCommand,
+  trigger: async () => (await import('./events.js')).registerTriggerCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
