@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ApiApp, RunningHttpServer } from '../api/index.js';
 import type { BuildInfo, HomePaths } from '../client/index.js';
-import { createApiApp, startHttpServer } from '../api/index.js';
 import type {
   Clock,
   Logger,
@@ -15,14 +14,12 @@ import type {
   Store,
 } from '../core/index.js';
 import { InvalidStateError, exposedToMeshes } from '../core/index.js';
-import { MeshService } from '../mesh/index.js';
-import { SemanticRouter, WordVectorEmbedder, predicateConstraint } from '../router/index.js';
-import { openSqliteStore } from '../store/index.js';
+import type { MeshService } from '../mesh/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
-import { CapabilityService } from './capability-service.js';
-import { MeshGateway } from './mesh-gateway.js';
-import { TriggerService } from './trigger-service.js';
+import type { CapabilityService } from './capability-service.js';
+import type { MeshGateway } from './mesh-gateway.js';
+import type { TriggerService } from './trigger-service.js';
 import { removeFile } from './runtime-state.js';
 
 export interface NodeComponents {
@@ -55,6 +52,35 @@ export function defaultUiDir(): string | null {
 export function urlForBind(host: string, port: number): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * The subsystems, loaded when a node starts rather than when this module is imported: the CLI
+ * imports the node module for light commands too (`init`, `config`, launching a background node),
+ * which should not pay for libp2p, SQLite and the HTTP server.
+ */
+async function loadSubsystems() {
+  const [api, mesh, router, store, capabilities, gateway, triggers] = await Promise.all([
+    import('../api/index.js'),
+    import('../mesh/index.js'),
+    import('../router/index.js'),
+    import('../store/index.js'),
+    import('./capability-service.js'),
+    import('./mesh-gateway.js'),
+    import('./trigger-service.js'),
+  ]);
+  return {
+    createApiApp: api.createApiApp,
+    startHttpServer: api.startHttpServer,
+    MeshService: mesh.MeshService,
+    SemanticRouter: router.SemanticRouter,
+    WordVectorEmbedder: router.WordVectorEmbedder,
+    predicateConstraint: router.predicateConstraint,
+    openSqliteStore: store.openSqliteStore,
+    CapabilityService: capabilities.CapabilityService,
+    MeshGateway: gateway.MeshGateway,
+    TriggerService: triggers.TriggerService,
+  };
 }
 
 /**
@@ -112,6 +138,18 @@ export class AtmosphereNode implements Startable {
     this.lifetime = new AbortController();
     const { home, config, clock, logger, identity } = this.components;
     try {
+      const {
+        createApiApp,
+        startHttpServer,
+        MeshService,
+        SemanticRouter,
+        WordVectorEmbedder,
+        predicateConstraint,
+        openSqliteStore,
+        CapabilityService,
+        MeshGateway,
+        TriggerService,
+      } = await loadSubsystems();
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
       this.mesh = new MeshService(
         { privateKey: identity.privateKey, logger: logger.child('mesh'), clock, state: this.store.mesh },

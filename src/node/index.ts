@@ -12,6 +12,3 @@ export * from './create-node.js';
 export * from './daemon.js';
 export * from './launcher.js';
 export * from './websocket-global.js';
-export * from './mesh-gateway.js';
-export * from './capability-service.js';
-export * from './backend-capabilities.js';
