@@ -1768,7 +1768,27 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       if (!parsed.success) return false;
       const peer = this.notePeerAlive(ctx, envelope, parsed.data);
       peer.capabilityCount = parsed.data.capabilityCount;
-      if (parsed.data.digest !== null) peer.digest = parsed.data.digest;
+      const digest = parsed.data.digest;
+      if (digest !== null && digest !== peer.digest) {
+        // A heartbeat names a document this node has not seen announced (the announcement was
+        // published before the gossip mesh reached us): tell listeners, so they fetch it by digest.
+        peer.digest = digest;
+        peer.announcedAtMs ??= envelope.timestampMs;
+        peer.announcedMeshId ??= ctx.meshId;
+        this.safeDispatchEvent('announcement', {
+          detail: {
+            nodeId: peer.nodeId,
+            meshId: ctx.meshId,
+            name: peer.name,
+            digest,
+            capabilityCount: parsed.data.capabilityCount,
+            summary: peer.summary,
+            addresses: [...peer.addresses],
+            timestampMs: envelope.timestampMs,
+            changed: true,
+          },
+        });
+      }
       return true;
     }
     const parsed = announcePayloadSchema.safeParse(value);

@@ -207,7 +207,14 @@ export class CapabilityService implements Startable {
     const { nodeId, digest } = announcement;
     if (nodeId === this.init.nodeId || this.knownDigests.get(nodeId) === digest) return;
     this.knownDigests.set(nodeId, digest);
-    const doc = await this.c.mesh.fetchDocument(nodeId, digest, { signal: this.controller.signal });
+    let doc: unknown;
+    try {
+      doc = await this.c.mesh.fetchDocument(nodeId, digest, { signal: this.controller.signal });
+    } catch (err) {
+      // forget it, so the next announcement or heartbeat naming this digest tries again
+      if (this.knownDigests.get(nodeId) === digest) this.knownDigests.delete(nodeId);
+      throw err;
+    }
     const list = (doc as { capabilities?: unknown } | null)?.capabilities;
     const capabilities: Capability[] = [];
     if (Array.isArray(list)) {
