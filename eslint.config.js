@@ -38,7 +38,13 @@ function boundaryRules(mod) {
     ...modules
       .filter((m) => m !== mod)
       .map((m) => ({
-        group: [`../${m}/*`, `!../${m}/index.js`],
+        // core's errors and their HTTP mapping may be imported directly: they import no zod, and the
+        // light read path (src/client, `atmosphere status`) must start without loading it
+        group: [
+          `../${m}/*`,
+          `!../${m}/index.js`,
+          ...(m === 'core' ? ['!../core/errors.js', '!../core/http-errors.js'] : []),
+        ],
         message: `import ${m} only through ../${m}/index.js`,
       })),
     ...forbidden.map((m) => ({

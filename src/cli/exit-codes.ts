@@ -2,7 +2,7 @@
  * Error → exit code, in one place; the only `process.exit` in the product. Documented in
  * docs/ARCHITECTURE.md ("Errors and exit codes").
  */
-import { AtmosphereError, ConfigError, toAtmosphereError } from '../core/index.js';
+import { AtmosphereError, ConfigError, toAtmosphereError } from '../core/errors.js';
 import type { ErrorCategory } from '../core/index.js';
 import type { Output } from './output.js';
 

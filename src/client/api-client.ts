@@ -1,5 +1,5 @@
-import { AtmosphereError, NodeNotRunningError, UnavailableError, toAtmosphereError } from '../core/index.js';
-import { errorFromHttp } from '../core/index.js';
+import { AtmosphereError, NodeNotRunningError, UnavailableError, toAtmosphereError } from '../core/errors.js';
+import { errorFromHttp } from '../core/http-errors.js';
 import type { HealthResponse, LoginTokenResponse, NodeStatusInfo } from '../core/index.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

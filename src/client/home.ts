@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { HomeDirectoryError } from '../core/index.js';
+import { HomeDirectoryError } from '../core/errors.js';
 
 /** Every file the node keeps, under one directory (`~/.atmosphere` unless overridden). */
 export interface HomePaths {

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { HomePaths } from '../../client/index.js';
 import { ApiClient, readOwnerToken, runningNode } from '../../client/index.js';
 import type { MeshInfo } from '../../core/index.js';
-import { InvalidInputError, MeshNotFoundError, NodeNotRunningError } from '../../core/index.js';
+import { InvalidInputError, MeshNotFoundError, NodeNotRunningError } from '../../core/errors.js';
 
 /**
  * The node id recorded in the identity file, when there is one; never creates one. Read without
