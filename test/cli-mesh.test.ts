@@ -3,24 +3,13 @@
  * each other, refuse bad invites with distinct errors, revoke a member, and notice a killed node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, ensureBuilt, runAtmosphere, tempHome } from './helpers/cli.js';
+import { cleanEnv, ensureBuilt, runAtmosphere, tempHome, START_ARGS, waitFor } from './helpers/cli.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
 // Loopback only, no mDNS, a short peer timeout so a killed node leaves the views quickly.
 const env = cleanEnv({ ATMOSPHERE_MESH__PEER_TIMEOUT_SECONDS: '5' });
-const START = [
-  'start',
-  '--port',
-  '0',
-  '--p2p-port',
-  '0',
-  '--ws-port',
-  '0',
-  '--p2p-host',
-  '127.0.0.1',
-  '--no-mdns',
-];
+const START = START_ARGS;
 
 interface Overview {
   nodeId: string;
@@ -33,16 +22,6 @@ interface Overview {
     rttMs: number | null;
     transport: string | null;
   }[];
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('a mesh of three node processes driven by the CLI', () => {

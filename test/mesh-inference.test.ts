@@ -5,38 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OllamaDouble } from './doubles/ollama-double.js';
-import { cleanEnv, ensureBuilt, runAtmosphere, tempHome } from './helpers/cli.js';
+import { cleanEnv, ensureBuilt, runAtmosphere, tempHome, START_ARGS, waitFor } from './helpers/cli.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-const START = [
-  'start',
-  '--port',
-  '0',
-  '--p2p-port',
-  '0',
-  '--ws-port',
-  '0',
-  '--p2p-host',
-  '127.0.0.1',
-  '--no-mdns',
-];
+const START = START_ARGS;
 const base = {
   ATMOSPHERE_MESH__PEER_TIMEOUT_SECONDS: '5',
   ATMOSPHERE_INTEGRATIONS__LLAMAFARM__ENABLED: 'false',
 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('inference routed across the mesh', () => {
   let ollama: OllamaDouble;

@@ -13,22 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, ensureBuilt, runAtmosphere, tempHome } from './helpers/cli.js';
+import { CLI, cleanEnv, ensureBuilt, runAtmosphere, tempHome, START_ARGS, waitFor } from './helpers/cli.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-const START = [
-  'start',
-  '--port',
-  '0',
-  '--p2p-port',
-  '0',
-  '--ws-port',
-  '0',
-  '--p2p-host',
-  '127.0.0.1',
-  '--no-mdns',
-];
+const START = START_ARGS;
 
 interface EventLine {
   eventId: string;
@@ -38,20 +27,6 @@ interface EventLine {
   payload: unknown;
   origin: { nodeId: string; name: string };
   local: boolean;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -58,3 +58,32 @@ export function ensureBuilt(): void {
   if (result.status !== 0) throw new Error('building dist/ failed; see the compiler output above');
   built = true;
 }
+
+/** `atmosphere start` for tests: every port picked by the OS, mesh on loopback, no mDNS. */
+export const START_ARGS: readonly string[] = [
+  'start',
+  '--port',
+  '0',
+  '--p2p-port',
+  '0',
+  '--ws-port',
+  '0',
+  '--p2p-host',
+  '127.0.0.1',
+  '--no-mdns',
+];
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
