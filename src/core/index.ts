@@ -26,3 +26,4 @@ export * from './model-prices.js';
 export * from './gateway.js';
 export * from './glob.js';
 export * from './exposure.js';
+export * from './trigger-events.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { MeshInfo, MeshPeerInfo, TriggerPriority } from '../core/index.js';
 import { ManualClock, TriggerThrottledError, configSchema, silentLogger } from '../core/index.js';
 import type { MeshEvent, MeshEventInput } from '../mesh/index.js';
-import type { TriggerEvent, TriggerMesh } from './trigger-service.js';
+import type { TriggerEvent } from '../core/index.js';
+import type { TriggerMesh } from './trigger-service.js';
 import { TriggerService, matchesFilter } from './trigger-service.js';
 
 const MESH = 'mesh-aaaaaaaaaaaaaaaaaaaaaaaaaa';

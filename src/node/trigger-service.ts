@@ -11,6 +11,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Capability,
+  EventFilter,
+  TriggerEvent,
   Clock,
   Logger,
   MeshInfo,
@@ -34,31 +36,6 @@ import {
 import type { MeshEvent, MeshEventInput } from '../mesh/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES } from '../mesh/index.js';
 import { TriggerThrottle } from './trigger-throttle.js';
-
-/** A trigger event as this node's subscribers see it (fired here or by a member). */
-export interface TriggerEvent {
-  readonly eventId: string;
-  readonly capability: string;
-  readonly trigger: string;
-  readonly priority: TriggerPriority;
-  readonly payload: unknown;
-  readonly firedAtMs: number;
-  /** The node that fired it. */
-  readonly origin: { readonly nodeId: string; readonly name: string };
-  /** Fired on this node. */
-  readonly local: boolean;
-  /** Meshes it was published to (local) or arrived on (remote). */
-  readonly meshIds: readonly string[];
-  readonly receivedAtMs: number;
-}
-
-/** Which events a subscriber wants. */
-export interface EventFilter {
-  /** Globs on `capability/trigger`; any one matching is enough. Default: all. */
-  readonly match?: readonly string[];
-  /** Least priority wanted. Default `low` (all). */
-  readonly minPriority?: TriggerPriority;
-}
 
 export interface FireInput {
   readonly capability: string;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import type { TriggerPriority } from '../../core/index.js';
+import type { EventFilter, TriggerEvent, TriggerPriority } from '../../core/index.js';
 import {
   AbortedError,
   InvalidInputError,
@@ -14,33 +14,14 @@ import type { ApiEnv, ApiRoutes } from '../env.js';
 import { errorToHttp } from '../http-errors.js';
 import { sseBody, sseData } from '../openai/sse-stream.js';
 
-/** A trigger event as the API shows it (fired on this node or by a member). */
-export interface TriggerEventView {
-  readonly eventId: string;
-  readonly capability: string;
-  readonly trigger: string;
-  readonly priority: TriggerPriority;
-  readonly payload: unknown;
-  readonly firedAtMs: number;
-  readonly origin: { readonly nodeId: string; readonly name: string };
-  readonly local: boolean;
-  readonly meshIds: readonly string[];
-  readonly receivedAtMs: number;
-}
-
-export interface EventFilterView {
-  readonly match?: readonly string[];
-  readonly minPriority?: TriggerPriority;
-}
-
 /** What the API needs from the node's trigger service. */
 export interface TriggerControl {
   fire(
     input: { capability: string; trigger: string; payload?: unknown; priority?: TriggerPriority },
     options?: { signal?: AbortSignal },
-  ): Promise<{ event: TriggerEventView; meshIds: readonly string[] }>;
-  recent(filter: EventFilterView, limit?: number): TriggerEventView[];
-  stream(filter: EventFilterView, options?: { signal?: AbortSignal }): AsyncIterable<TriggerEventView>;
+  ): Promise<{ event: TriggerEvent; meshIds: readonly string[] }>;
+  recent(filter: EventFilter, limit?: number): TriggerEvent[];
+  stream(filter: EventFilter, options?: { signal?: AbortSignal }): AsyncIterable<TriggerEvent>;
   subscriptions(): unknown[];
   addSubscription(input: { url: string; match?: readonly string[]; minPriority?: TriggerPriority }): unknown;
   removeSubscription(id: string): void;
@@ -64,7 +45,7 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 100_000;
 
 /** `?match=a&match=b` or `?match=a,b` → globs; `?minPriority=`; `?limit=`. */
-function filterFrom(c: Context<ApiEnv>): { filter: EventFilterView; limit: number | undefined } {
+function filterFrom(c: Context<ApiEnv>): { filter: EventFilter; limit: number | undefined } {
   const match = (c.req.queries('match') ?? [])
     .flatMap((m) => m.split(','))
     .map((m) => m.trim())
