@@ -111,7 +111,7 @@ export class LlamaFarmBackend implements InferenceBackend {
 
   constructor(components: BackendComponents, init: LlamaFarmBackendInit = {}) {
     this.clock = components.clock;
-    this.logger = components.logger.child('atmosphere:llamafarm');
+    this.logger = components.logger.child('llamafarm');
     this.url = (init.url ?? DEFAULT_LLAMAFARM_URL).replace(/\/+$/, '');
     this.namespaces = init.namespaces ?? ['default'];
     this.probeTimeoutMs = init.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;

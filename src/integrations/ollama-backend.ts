@@ -270,7 +270,7 @@ export class OllamaBackend implements InferenceBackend {
 
   constructor(components: BackendComponents, init: OllamaBackendInit = {}) {
     this.clock = components.clock;
-    this.logger = components.logger.child('atmosphere:ollama');
+    this.logger = components.logger.child('ollama');
     this.url = (init.url ?? DEFAULT_OLLAMA_URL).replace(/\/+$/, '');
     this.probeTimeoutMs = init.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     this.keepAlive = init.keepAlive;

@@ -364,7 +364,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.privateKey = components.privateKey;
     this.signer = new PrivateKeySigner(components.privateKey);
     this.nodeId = nodeIdFromPublicKey(this.signer.publicKey);
-    this.log = components.logger.child('atmosphere:mesh');
+    this.log = components.logger;
     this.clock = components.clock;
     this.state = components.state;
     this.crypto = components.crypto ?? new NodeCryptoProvider();

@@ -73,8 +73,7 @@ export async function runNodeInForeground(options: ForegroundOptions): Promise<v
       log.warn({ stalePid: lock.stalePid }, 'removed the pid file of a node that did not stop cleanly');
       removeFile(paths.runtimeState);
     }
-    const { identity, created } = await loadOrCreateIdentity(paths.identityKey, { logger: log });
-    if (created) log.info({ nodeId: identity.nodeId }, 'created a new node identity');
+    const { identity } = await loadOrCreateIdentity(paths.identityKey, { logger: log });
     node = createNode({
       home: paths,
       config,

@@ -352,7 +352,7 @@ export class SemanticRouter {
 
   constructor(components: SemanticRouterComponents, init: SemanticRouterInit = {}) {
     this.embedder = components.embedder;
-    this.log = (components.logger ?? silentLogger()).child('atmosphere:router');
+    this.log = components.logger ?? silentLogger();
     this.threshold = init.threshold ?? DEFAULT_ROUTE_THRESHOLD;
     this.typeThresholds = init.typeThresholds ?? {};
     this.constraints = [requestedModelConstraint, requestedTypeConstraint, ...(init.constraints ?? [])];
