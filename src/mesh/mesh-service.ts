@@ -1165,6 +1165,14 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.gates.delete(connection.id);
   }
 
+  /** Members-only protocols: true once the peer is verified; otherwise the stream is refused and counted. */
+  private async acceptMemberStream(stream: Stream, connection: Connection): Promise<boolean> {
+    if (await this.awaitVerified(connection)) return true;
+    this.counters.drop('stream_refused');
+    stream.abort(new NotMeshMemberError('not a verified member'));
+    return false;
+  }
+
   /** Waits for the connection's handshake (bounded); false if the peer is not a verified member. */
   private async awaitVerified(connection: Connection): Promise<boolean> {
     const gate = this.gateFor(connection);
@@ -2127,11 +2135,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   }
 
   private async onRevocationsStream(stream: Stream, connection: Connection): Promise<void> {
-    if (!(await this.awaitVerified(connection))) {
-      this.counters.drop('stream_refused');
-      stream.abort(new NotMeshMemberError('not a verified member'));
-      return;
-    }
+    if (!(await this.acceptMemberStream(stream, connection))) return;
     const frames = new FrameStream(stream, { maxFrameBytes: this.settings.maxFrameBytes });
     const signal = AbortSignal.timeout(this.settings.handshakeTimeoutMs);
     try {
@@ -2153,11 +2157,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   // ---- capability documents ----------------------------------------------------------------
 
   private async onDocumentStream(stream: Stream, connection: Connection): Promise<void> {
-    if (!(await this.awaitVerified(connection))) {
-      this.counters.drop('stream_refused');
-      stream.abort(new NotMeshMemberError('not a verified member'));
-      return;
-    }
+    if (!(await this.acceptMemberStream(stream, connection))) return;
     const frames = new FrameStream(stream, { maxFrameBytes: this.settings.maxFrameBytes });
     const signal = AbortSignal.timeout(this.settings.handshakeTimeoutMs);
     try {
@@ -2294,11 +2294,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
 
   private async onInvokeStream(stream: Stream, connection: Connection): Promise<void> {
     const callerId = connection.remotePeer.toString();
-    if (!(await this.awaitVerified(connection))) {
-      this.counters.drop('stream_refused');
-      stream.abort(new NotMeshMemberError('not a verified member'));
-      return;
-    }
+    if (!(await this.acceptMemberStream(stream, connection))) return;
     await serveInvoke(stream, {
       callerId,
       handler: this.invokeHandler,
