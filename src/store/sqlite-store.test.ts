@@ -138,6 +138,30 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('retries the switch to WAL while another connection holds a lock, then fails with a StoreError at the deadline', () => {
+    const path = freshPath();
+    const other = new Database(path);
+    try {
+      // A read transaction on the still-empty file: the switch to WAL needs it to end first.
+      other.exec('BEGIN');
+      other.prepare('SELECT * FROM sqlite_master').all();
+      const started = performance.now();
+      let caught: unknown;
+      try {
+        open(path, { busyTimeoutMs: 300 });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(StoreError);
+      expect((caught as StoreError).details).toMatchObject({ sqliteCode: expect.stringMatching(/^SQLITE_BUSY/) });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+      other.exec('COMMIT');
+      expect(open(path).settings().journalMode).toBe('wal');
+    } finally {
+      other.close();
+    }
+  });
+
   it('refuses a file that is not a database, names it and leaves it untouched', () => {
     const path = freshPath();
     const bytes = Buffer.from('this is my shopping list, not a database\n'.repeat(200));

@@ -108,7 +108,7 @@ export class SqliteStore implements Store {
       throw toStoreError(err, this.path, 'open the database');
     }
     try {
-      this.configure(components, db, list);
+      this.configure(components, db, list, busyTimeoutMs);
     } catch (err) {
       db.close();
       throw err;
@@ -150,12 +150,18 @@ export class SqliteStore implements Store {
     this.log.debug({ path: this.path }, 'store closed');
   }
 
-  private configure(components: SqliteStoreComponents, db: SqliteDatabase, list: readonly Migration[]): void {
+  private configure(
+    components: SqliteStoreComponents,
+    db: SqliteDatabase,
+    list: readonly Migration[],
+    busyTimeoutMs: number,
+  ): void {
     const path = this.path;
+    const deadline = Date.now() + busyTimeoutMs;
     try {
       // The first statement that reads the file header: a file that is not a database fails here,
       // before anything has been written to it.
-      db.pragma('schema_version', { simple: true });
+      retryWhileBusy(deadline, () => db.pragma('schema_version', { simple: true }));
     } catch (err) {
       const code = sqliteCodeOf(err);
       if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
@@ -180,7 +186,9 @@ export class SqliteStore implements Store {
         }
         return;
       }
-      const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+      // Switching a fresh file to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY without
+      // calling the busy handler when another process is opening the same file at that moment.
+      const mode = retryWhileBusy(deadline, () => db.pragma('journal_mode = WAL', { simple: true }) as string);
       if (mode !== 'wal' && path !== IN_MEMORY_PATH) {
         this.log.warn({ path, journalMode: mode }, 'the database could not be switched to WAL mode');
       }
@@ -189,6 +197,19 @@ export class SqliteStore implements Store {
       throw toStoreError(err, path, 'configure the database');
     }
     runMigrations({ logger: this.log, clock: components.clock }, { db, path, migrations: list });
+  }
+}
+
+/** Runs `fn`, retrying every few milliseconds while SQLite reports the file busy, until `deadline`. */
+function retryWhileBusy<T>(deadline: number, fn: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(sqliteCodeOf(err) ?? '').startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10);
+    }
   }
 }
 
