@@ -12,8 +12,9 @@ import { lifecycleSuite } from './suites/lifecycle.js';
 import { meshSuite } from './suites/mesh.js';
 import { inferenceSuite } from './suites/inference.js';
 import { routerSuite } from './suites/router.js';
+import { scanSuite } from './suites/scan.js';
 
-const suites: BenchSuite[] = [lifecycleSuite, meshSuite, routerSuite, inferenceSuite];
+const suites: BenchSuite[] = [lifecycleSuite, meshSuite, routerSuite, inferenceSuite, scanSuite];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

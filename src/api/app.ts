@@ -22,6 +22,8 @@ import { openAiRoutes } from './routes/openai.js';
 import { routesExplainRoutes } from './routes/routes-explain.js';
 import type { TriggerControl } from './routes/triggers.js';
 import { triggerRoutes } from './routes/triggers.js';
+import type { ScanControl } from './routes/scan.js';
+import { scanRoutes } from './routes/scan.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
 import type { NodeStatusInfo } from '../core/index.js';
@@ -43,6 +45,8 @@ export interface ApiComponents {
   readonly router?: RouteDryRun;
   /** Trigger events; without it `/api/triggers/*`, `/api/events` and `/api/subscriptions` are absent. */
   readonly triggers?: TriggerControl;
+  /** The capability scanner; without it `/api/scan` is absent. */
+  readonly scanner?: ScanControl;
 }
 
 export interface ApiInit {
@@ -128,6 +132,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
     ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
     ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),
+    ...(components.scanner ? [scanRoutes({ scanner: components.scanner })] : []),
     ...(components.gateway
       ? [
           openAiRoutes({ gateway: components.gateway, clock, logger }),

@@ -13,6 +13,7 @@ export type { RunningHttpServer } from './server.js';
 export { errorToHttp } from './http-errors.js';
 export type { MeshControl } from './routes/mesh.js';
 export type { RouteDryRun } from './routes/route.js';
+export type { ScanControl } from './routes/scan.js';
 export { openAiRoutes } from './routes/openai.js';
 export type { OpenAiRoutesDeps } from './routes/openai.js';
 export { routesExplainRoutes } from './routes/routes-explain.js';

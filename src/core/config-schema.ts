@@ -375,6 +375,48 @@ const triggersSection = z
   })
   .describe('Trigger events: throttling, history and webhooks');
 
+const scanSection = z
+  .strictObject({
+    model_paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra folders searched for GGUF files and transformers model folders (~ allowed)'),
+    max_depth: z.number().int().min(0).max(12).default(4).describe('How deep the model-file search goes'),
+    time_budget_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1500)
+      .describe('Time the model-file search may take before it stops and says so'),
+    extra_ports: z
+      .array(z.number().int().min(1).max(65_535))
+      .default([])
+      .describe('Local ports checked for known service signatures besides the well-known ones'),
+    test_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(30)
+      .describe('Time one capability test (scan --test) may take'),
+    max_model_tests: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('Models given a one-token generation per scan --test (smallest first)'),
+    rescan_interval_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(604_800)
+      .default(0)
+      .describe('How often the running node rescans on its own (0 = only when asked)'),
+  })
+  .describe('The capability scanner (atmosphere scan)');
+
 export const configSchema = z
   .strictObject({
     node: nodeSection.prefault({}),
@@ -388,6 +430,7 @@ export const configSchema = z
     integrations: integrationsSection.prefault({}),
     routing: routingSection.prefault({}),
     triggers: triggersSection.prefault({}),
+    scan: scanSection.prefault({}),
   })
   .describe('Atmosphere node configuration (config.yaml in the Atmosphere home directory)');
 

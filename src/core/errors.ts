@@ -400,3 +400,8 @@ export class TriggerThrottledError extends AtmosphereError {
   override readonly code = 'throttled';
   override readonly category: ErrorCategory = 'unavailable';
 }
+
+/** No scan report is stored yet (`atmosphere scan` or `POST /api/scan` makes one). */
+export class ScanNotFoundError extends NotFoundError {
+  override readonly code = 'scan_not_found';
+}

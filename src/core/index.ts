@@ -27,3 +27,5 @@ export * from './gateway.js';
 export * from './glob.js';
 export * from './exposure.js';
 export * from './trigger-events.js';
+export * from './scan.js';
+export * from './concurrency.js';

@@ -37,21 +37,3 @@ export function failedHealth(
     errorCode: err instanceof AtmosphereError ? err.code : 'internal_error',
   };
 }
-
-/** `Promise.all(items.map(fn))` with at most `limit` calls in flight. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-  return results;
-}

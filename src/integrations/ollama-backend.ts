@@ -32,6 +32,7 @@ import {
   BackendError,
   BackendStreamInterruptedError,
   InvalidInputError,
+  mapLimit,
   tokenUsage,
 } from '../core/index.js';
 import type { BackendComponents } from './backend-support.js';
@@ -40,7 +41,6 @@ import {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   failedHealth,
-  mapLimit,
 } from './backend-support.js';
 import { DEFAULT_OLLAMA_URL } from './backend-urls.js';
 import type { HttpRequest } from './http.js';

@@ -20,6 +20,7 @@ import type { NodeIdentity } from './identity.js';
 import type { CapabilityService } from './capability-service.js';
 import type { MeshGateway } from './mesh-gateway.js';
 import type { TriggerService } from './trigger-service.js';
+import type { ScanService } from './scan-service.js';
 import { removeFile } from './runtime-state.js';
 
 export interface NodeComponents {
@@ -60,7 +61,7 @@ export function urlForBind(host: string, port: number): string {
  * which should not pay for libp2p, SQLite and the HTTP server.
  */
 async function loadSubsystems() {
-  const [api, mesh, router, store, capabilities, gateway, triggers] = await Promise.all([
+  const [api, mesh, router, store, capabilities, gateway, triggers, scans] = await Promise.all([
     import('../api/index.js'),
     import('../mesh/index.js'),
     import('../router/index.js'),
@@ -68,6 +69,7 @@ async function loadSubsystems() {
     import('./capability-service.js'),
     import('./mesh-gateway.js'),
     import('./trigger-service.js'),
+    import('./scan-service.js'),
   ]);
   return {
     createApiApp: api.createApiApp,
@@ -80,6 +82,8 @@ async function loadSubsystems() {
     CapabilityService: capabilities.CapabilityService,
     MeshGateway: gateway.MeshGateway,
     TriggerService: triggers.TriggerService,
+    ScanService: scans.ScanService,
+    localScanBackends: scans.localScanBackends,
   };
 }
 
@@ -97,6 +101,7 @@ export class AtmosphereNode implements Startable {
   private gateway: MeshGateway | null = null;
   private capabilityService: CapabilityService | null = null;
   private triggerService: TriggerService | null = null;
+  private scanService: ScanService | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -149,6 +154,8 @@ export class AtmosphereNode implements Startable {
         CapabilityService,
         MeshGateway,
         TriggerService,
+        ScanService,
+        localScanBackends,
       } = await loadSubsystems();
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
       this.mesh = new MeshService(
@@ -224,6 +231,21 @@ export class AtmosphereNode implements Startable {
         },
       );
       await this.triggerService.start();
+      const scanBackends = localScanBackends({ logger, clock }, config, {
+        ...(this.components.env?.OLLAMA_HOST === undefined
+          ? {}
+          : { ollamaHost: this.components.env.OLLAMA_HOST }),
+      });
+      this.scanService = new ScanService(
+        {
+          kv: this.store.kv,
+          logger: logger.child('scanner'),
+          clock,
+          backends: () => scanBackends,
+        },
+        { config, workDir: home.root },
+      );
+      await this.scanService.start();
       const ownerToken = randomBytes(32).toString('base64url');
       atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
       this.startedAtMs = clock.now();
@@ -238,6 +260,7 @@ export class AtmosphereNode implements Startable {
           gateway: this.gateway,
           router: this.gateway,
           triggers: this.triggerService,
+          scanner: this.scanService,
         },
         {
           corsOrigins: config.api.cors_origins,
@@ -283,6 +306,10 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.scanService) {
+      await this.scanService.stop();
+      this.scanService = null;
+    }
     if (this.triggerService) {
       await this.triggerService.stop();
       this.triggerService = null;

@@ -12,3 +12,4 @@ export * from './create-node.js';
 export * from './daemon.js';
 export * from './launcher.js';
 export * from './websocket-global.js';
+export * from './local-scan.js';

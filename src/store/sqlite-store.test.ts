@@ -153,7 +153,9 @@ describe('SqliteStore', () => {
         caught = err;
       }
       expect(caught).toBeInstanceOf(StoreError);
-      expect((caught as StoreError).details).toMatchObject({ sqliteCode: expect.stringMatching(/^SQLITE_BUSY/) });
+      expect((caught as StoreError).details).toMatchObject({
+        sqliteCode: expect.stringMatching(/^SQLITE_BUSY/),
+      });
       expect(performance.now() - started).toBeGreaterThanOrEqual(250);
       other.exec('COMMIT');
       expect(open(path).settings().journalMode).toBe('wal');

@@ -188,7 +188,10 @@ export class SqliteStore implements Store {
       }
       // Switching a fresh file to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY without
       // calling the busy handler when another process is opening the same file at that moment.
-      const mode = retryWhileBusy(deadline, () => db.pragma('journal_mode = WAL', { simple: true }) as string);
+      const mode = retryWhileBusy(
+        deadline,
+        () => db.pragma('journal_mode = WAL', { simple: true }) as string,
+      );
       if (mode !== 'wal' && path !== IN_MEMORY_PATH) {
         this.log.warn({ path, journalMode: mode }, 'the database could not be switched to WAL mode');
       }

@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   call: async () => (await import('./call.js')).registerCallCommand,
   events: async () => (await import('./events.js')).registerEventsCommand,
   trigger: async () => (await import('./events.js')).registerTriggerCommand,
+  scan: async () => (await import('./scan.js')).registerScanCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
