@@ -23,6 +23,8 @@ import { routesExplainRoutes } from './routes/routes-explain.js';
 import type { TriggerControl } from './routes/triggers.js';
 import { triggerRoutes } from './routes/triggers.js';
 import type { ScanControl } from './routes/scan.js';
+import type { ExposureControl } from './routes/exposure.js';
+import { exposureRoutes } from './routes/exposure.js';
 import { scanRoutes } from './routes/scan.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
@@ -47,6 +49,8 @@ export interface ApiComponents {
   readonly triggers?: TriggerControl;
   /** The capability scanner; without it `/api/scan` is absent. */
   readonly scanner?: ScanControl;
+  /** Exposure, limits and access; without it `/api/exposure`, `/api/limits`, `/api/access` are absent. */
+  readonly exposure?: ExposureControl;
 }
 
 export interface ApiInit {
@@ -133,6 +137,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
     ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),
     ...(components.scanner ? [scanRoutes({ scanner: components.scanner })] : []),
+    ...(components.exposure ? [exposureRoutes({ exposure: components.exposure })] : []),
     ...(components.gateway
       ? [
           openAiRoutes({ gateway: components.gateway, clock, logger }),

@@ -77,6 +77,10 @@ export class CapabilityService implements Startable {
   private controller = new AbortController();
   private readonly knownDigests = new Map<string, string>();
   private discovered: readonly DiscoveredBackend[] = [];
+  /** This node's capabilities as last scanned, exposed or not. */
+  private localCapabilities: readonly Capability[] = [];
+  /** The exposure rules in effect (they change while the node runs: `reannounce`). */
+  private exposureConfig: Pick<ResolvedConfig, 'expose' | 'access'>;
   private scanning: Promise<void> | null = null;
   private readonly onAnnouncement = (event: CustomEvent<MeshAnnouncement>): void => {
     this.ingest(event.detail).catch((err: unknown) =>
@@ -98,6 +102,7 @@ export class CapabilityService implements Startable {
   ) {
     this.c = components;
     this.init = init;
+    this.exposureConfig = init.config;
     this.log = components.logger;
     this.backendsInput = backendsInput(init.config, {
       ...(init.ollamaHostEnv === undefined ? {} : { ollamaHost: init.ollamaHostEnv }),
@@ -171,8 +176,8 @@ export class CapabilityService implements Startable {
       }
     }
     await this.c.gateway.setLocal(models, capabilities);
-    const exposed = capabilities.filter((cap) => capabilityExposure(this.init.config, cap).exposed);
-    await this.c.mesh.setAnnouncement(this.document(exposed));
+    this.localCapabilities = capabilities;
+    const exposed = await this.announceExposed();
     this.log.info(
       {
         backends: this.discovered.map((d) => `${d.backend.name}:${d.health.status}`).join(' '),
@@ -181,6 +186,38 @@ export class CapabilityService implements Startable {
       },
       'scanned model servers',
     );
+  }
+
+  /** The capabilities the owner exposes now, announced (the document is fetched by digest). */
+  private async announceExposed(): Promise<Capability[]> {
+    const exposed = this.localCapabilities.filter(
+      (cap) => capabilityExposure(this.exposureConfig, cap).exposed,
+    );
+    await this.c.mesh.setAnnouncement(this.document(exposed));
+    return exposed;
+  }
+
+  /**
+   * Applies new exposure rules at once: announces what is exposed now, so peers drop a withdrawn
+   * capability from their routing as soon as the announcement reaches them.
+   */
+  async reannounce(config: Pick<ResolvedConfig, 'expose' | 'access'>): Promise<void> {
+    this.exposureConfig = config;
+    const exposed = await this.announceExposed();
+    this.log.info(
+      { exposed: exposed.length, of: this.localCapabilities.length },
+      're-announced after an exposure change',
+    );
+  }
+
+  /** This node's own capabilities as last scanned, exposed or not. */
+  local(): readonly Capability[] {
+    return this.localCapabilities;
+  }
+
+  /** Whether the current rules expose `capability` (before asking which mesh). */
+  exposure(capability: Capability): ReturnType<typeof capabilityExposure> {
+    return capabilityExposure(this.exposureConfig, capability);
   }
 
   private document(exposed: readonly Capability[]): {

@@ -372,6 +372,47 @@ export function setConfigValue(path: string, key: string, rawValue: string): voi
   writeConfigText(path, doc.toString(YAML_OUTPUT_OPTIONS));
 }
 
+/**
+ * Replaces whole top-level sections (`expose`, `limits`, `access` ...) in the file, keeping every
+ * other section and its comments; a section given as `undefined` is left alone. The resulting file
+ * is validated before it is written (atomically, 0600): invalid values throw ConfigError and the
+ * file is unchanged. Used by `atmosphere approve` and `PUT /api/exposure`.
+ */
+export function setConfigSections(path: string, sections: Readonly<Record<string, unknown>>): void {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(
+        [{ source: path, key: '', message: `cannot read the file: ${(err as Error).message}` }],
+        { cause: err },
+      );
+    }
+  }
+  const current = parseConfigText(text, path);
+  const syntax = current.issues.filter((i) => i.key === '');
+  if (syntax.length > 0) throw new ConfigError(syntax);
+  const { doc } = current;
+  if (doc.contents === null) doc.contents = doc.createNode({});
+  for (const [section, value] of Object.entries(sections)) {
+    if (value === undefined) continue;
+    const existing = doc.get(section, true);
+    const node = doc.createNode(value);
+    if (
+      existing !== undefined &&
+      existing !== null &&
+      typeof existing === 'object' &&
+      'commentBefore' in existing
+    ) {
+      (node as { commentBefore?: string | null }).commentBefore =
+        (existing as { commentBefore?: string | null }).commentBefore ?? null;
+    }
+    doc.set(section, node);
+  }
+  writeConfigText(path, doc.toString(YAML_OUTPUT_OPTIONS));
+}
+
 /** Turns empty parents (`api:` with nothing under it) into mappings; refuses to overwrite a value. */
 function prepareParents(current: ParsedText, keyPath: ConfigPath, source: string): void {
   const { doc } = current;

@@ -6,6 +6,7 @@ import type { ApiApp, RunningHttpServer } from '../api/index.js';
 import type { BuildInfo, HomePaths } from '../client/index.js';
 import type {
   Clock,
+  ConfigInput,
   Logger,
   NodeState,
   NodeStatusInfo,
@@ -13,7 +14,7 @@ import type {
   Startable,
   Store,
 } from '../core/index.js';
-import { InvalidStateError, exposedToMeshes } from '../core/index.js';
+import { InvalidStateError, exposedToMeshes, toAtmosphereError } from '../core/index.js';
 import type { MeshService } from '../mesh/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
@@ -21,6 +22,8 @@ import type { CapabilityService } from './capability-service.js';
 import type { MeshGateway } from './mesh-gateway.js';
 import type { TriggerService } from './trigger-service.js';
 import type { ScanService } from './scan-service.js';
+import { LiveConfig } from './live-config.js';
+import { setConfigSections } from './config-file.js';
 import { removeFile } from './runtime-state.js';
 
 export interface NodeComponents {
@@ -32,6 +35,8 @@ export interface NodeComponents {
   readonly buildInfo: BuildInfo;
   /** The environment config was resolved with (cloud API keys, `OLLAMA_HOST`). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The flags config was resolved with: the node re-resolves `config.yaml` with them when it changes. */
+  readonly flags?: ConfigInput;
 }
 
 export interface NodeInit {
@@ -102,6 +107,7 @@ export class AtmosphereNode implements Startable {
   private capabilityService: CapabilityService | null = null;
   private triggerService: TriggerService | null = null;
   private scanService: ScanService | null = null;
+  private liveConfig: LiveConfig | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -158,6 +164,16 @@ export class AtmosphereNode implements Startable {
         localScanBackends,
       } = await loadSubsystems();
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
+      const live = new LiveConfig(
+        { logger: logger.child('config') },
+        {
+          path: home.config,
+          initial: config,
+          ...(this.components.env === undefined ? {} : { env: this.components.env }),
+          ...(this.components.flags === undefined ? {} : { flags: this.components.flags }),
+        },
+      );
+      this.liveConfig = live;
       this.mesh = new MeshService(
         { privateKey: identity.privateKey, logger: logger.child('mesh'), clock, state: this.store.mesh },
         {
@@ -200,7 +216,7 @@ export class AtmosphereNode implements Startable {
           nodeName: () => this.name,
           maxAttempts: config.routing.max_attempts,
           historySize: config.routing.history_size,
-          isExposed: (cap, ctx) => exposedToMeshes(config, cap, ctx.meshIds).exposed,
+          isExposed: (cap, ctx) => exposedToMeshes(live.current, cap, ctx.meshIds).exposed,
         },
       );
       const gateway = this.gateway;
@@ -219,6 +235,18 @@ export class AtmosphereNode implements Startable {
         },
       );
       await this.capabilityService.start();
+      const capabilityService = this.capabilityService;
+      live.onChange(() => {
+        capabilityService
+          .reannounce(live.current)
+          .catch((err: unknown) =>
+            this.log.warn(
+              { err: toAtmosphereError(err).message },
+              'could not re-announce after a config change',
+            ),
+          );
+      });
+      await live.start();
       this.triggerService = new TriggerService(
         { mesh, logger: logger.child('triggers'), clock },
         {
@@ -261,6 +289,20 @@ export class AtmosphereNode implements Startable {
           router: this.gateway,
           triggers: this.triggerService,
           scanner: this.scanService,
+          exposure: {
+            current: () => live.current,
+            capabilities: () =>
+              capabilityService.local().map((cap) => {
+                const decision = capabilityService.exposure(cap);
+                return { id: cap.id, type: cap.type, exposed: decision.exposed, rule: decision.rule };
+              }),
+            configError: () => live.error,
+            update: (sections) => {
+              setConfigSections(home.config, sections);
+              live.reload();
+              return Promise.resolve();
+            },
+          },
         },
         {
           corsOrigins: config.api.cors_origins,
@@ -306,6 +348,10 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.liveConfig) {
+      await this.liveConfig.stop();
+      this.liveConfig = null;
+    }
     if (this.scanService) {
       await this.scanService.stop();
       this.scanService = null;

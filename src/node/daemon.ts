@@ -82,6 +82,7 @@ export async function runNodeInForeground(options: ForegroundOptions): Promise<v
       clock: systemClock,
       buildInfo: readBuildInfo(),
       env: options.env,
+      flags: options.flags,
     });
   } catch (err) {
     log.error({ err: toAtmosphereError(err).toJSON() }, 'node failed to start');
