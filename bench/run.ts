@@ -13,8 +13,16 @@ import { meshSuite } from './suites/mesh.js';
 import { inferenceSuite } from './suites/inference.js';
 import { routerSuite } from './suites/router.js';
 import { scanSuite } from './suites/scan.js';
+import { controlSuite } from './suites/control.js';
 
-const suites: BenchSuite[] = [lifecycleSuite, meshSuite, routerSuite, inferenceSuite, scanSuite];
+const suites: BenchSuite[] = [
+  lifecycleSuite,
+  meshSuite,
+  routerSuite,
+  inferenceSuite,
+  scanSuite,
+  controlSuite,
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
