@@ -25,6 +25,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import type { ScanControl } from './routes/scan.js';
 import type { ExposureControl } from './routes/exposure.js';
 import { exposureRoutes } from './routes/exposure.js';
+import { auditRoutes } from './routes/audit.js';
 import { scanRoutes } from './routes/scan.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
 import { uiRoutes } from './routes/ui.js';
@@ -133,6 +134,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),
     controlRoutes({ status }),
+    auditRoutes({ audit: store.audit }),
     ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
     ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),

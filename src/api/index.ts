@@ -14,6 +14,7 @@ export { errorToHttp } from './http-errors.js';
 export type { MeshControl } from './routes/mesh.js';
 export type { RouteDryRun } from './routes/route.js';
 export type { ScanControl } from './routes/scan.js';
+export type { AuditEntryView, AuditListResponse } from './routes/audit.js';
 export type { ExposureControl, ExposedCapabilityInfo } from './routes/exposure.js';
 export { openAiRoutes } from './routes/openai.js';
 export type { OpenAiRoutesDeps } from './routes/openai.js';

@@ -173,10 +173,10 @@ const accessSection = z
     audit_retention_days: z
       .number()
       .int()
-      .min(1)
+      .min(0)
       .max(3650)
       .default(30)
-      .describe('Days audit entries are kept'),
+      .describe('Days audit entries are kept (0 = forever)'),
   })
   .describe('Who may use this node');
 

@@ -405,3 +405,37 @@ export class TriggerThrottledError extends AtmosphereError {
 export class ScanNotFoundError extends NotFoundError {
   override readonly code = 'scan_not_found';
 }
+
+// ---- limits on mesh work (where work executes) ----------------------------------------------
+
+/**
+ * Every slot for mesh work is taken and the queue is full (`limits.max_concurrent`,
+ * `limits.max_queue`); `details` has `running`, `queued`, `maxConcurrent` and `maxQueue`.
+ */
+export class NodeBusyError extends AtmosphereError {
+  override readonly code = 'node_busy';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** `limits.off_battery_only` is on and the device runs on battery: it serves the mesh only when plugged in. */
+export class OnBatteryError extends AtmosphereError {
+  override readonly code = 'on_battery';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/**
+ * The model needs more GPU memory than `limits.max_vram_percent` lets mesh work use (or
+ * `expose.hardware.gpu` is off); `details` has `modelBytes`, `gpuMemoryBytes`, `limitBytes`, `maxVramPercent`.
+ */
+export class VramLimitError extends AtmosphereError {
+  override readonly code = 'vram_limit';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/**
+ * The owner does not expose this capability to the asking peer (`expose.*` or `access.mesh_ids`);
+ * `details.rule` names the config key that decided.
+ */
+export class NotExposedError extends ForbiddenError {
+  override readonly code = 'not_exposed';
+}

@@ -37,6 +37,13 @@ export interface AuditQuery {
   readonly decision?: AuditDecision;
   /** Newest first; default 100, at most 10,000. */
   readonly limit?: number;
+  /**
+   * Targets matching this glob (`*` any run of characters, `?` one; everything else literal,
+   * case-sensitive, as `matchesGlob`). Combines with `target` when both are given.
+   */
+  readonly targetGlob?: string;
+  /** Only entries appended after the entry with this id (ids grow as entries are appended). */
+  readonly afterId?: number;
 }
 
 export interface AuditLog {

@@ -14,15 +14,17 @@ import type {
   Startable,
   Store,
 } from '../core/index.js';
-import { InvalidStateError, exposedToMeshes, toAtmosphereError } from '../core/index.js';
+import { InvalidStateError, toAtmosphereError, totalGpuMemoryBytes } from '../core/index.js';
 import type { MeshService } from '../mesh/index.js';
 import { atomicWriteFileSync } from './fs-atomic.js';
 import type { NodeIdentity } from './identity.js';
 import type { CapabilityService } from './capability-service.js';
 import type { MeshGateway } from './mesh-gateway.js';
+import type { PowerMonitor } from './power-monitor.js';
 import type { TriggerService } from './trigger-service.js';
 import type { ScanService } from './scan-service.js';
 import { LiveConfig } from './live-config.js';
+import { AuditRetention } from './audit-retention.js';
 import { setConfigSections } from './config-file.js';
 import { removeFile } from './runtime-state.js';
 
@@ -104,10 +106,12 @@ export class AtmosphereNode implements Startable {
   private store: Store | null = null;
   private mesh: MeshService | null = null;
   private gateway: MeshGateway | null = null;
+  private powerMonitor: PowerMonitor | null = null;
   private capabilityService: CapabilityService | null = null;
   private triggerService: TriggerService | null = null;
   private scanService: ScanService | null = null;
   private liveConfig: LiveConfig | null = null;
+  private auditRetention: AuditRetention | null = null;
   private server: RunningHttpServer | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
@@ -200,6 +204,35 @@ export class AtmosphereNode implements Startable {
           ],
         },
       );
+      // Limits are read from the live config on every request: an edit applies to the next one.
+      const [{ WorkLimiter }, { PowerMonitor }] = await Promise.all([
+        import('./work-limiter.js'),
+        import('./power-monitor.js'),
+      ]);
+      const limiter = new WorkLimiter(
+        { clock, logger: logger.child('limits') },
+        {
+          limits: () => ({
+            maxConcurrent: live.current.limits.max_concurrent,
+            maxQueue: live.current.limits.max_queue,
+          }),
+        },
+      );
+      this.powerMonitor = new PowerMonitor({ clock, logger: logger.child('power') });
+      await this.powerMonitor.start(options);
+      // GPU memory for the VRAM cap comes from the latest scan report, re-read at most every 30 s.
+      let gpuMemory: { atMs: number; bytes: number | null } | null = null;
+      const gpuMemoryBytes = (): number | null => {
+        const scans = this.scanService;
+        if (scans === null) return null;
+        if (gpuMemory === null || clock.now() - gpuMemory.atMs > 30_000) {
+          gpuMemory = {
+            atMs: clock.now(),
+            bytes: totalGpuMemoryBytes(scans.latest()?.hardware.gpus ?? []),
+          };
+        }
+        return gpuMemory.bytes;
+      };
       this.gateway = new MeshGateway(
         {
           router,
@@ -210,13 +243,16 @@ export class AtmosphereNode implements Startable {
           audit: this.store.audit,
           logger: logger.child('gateway'),
           clock,
+          limiter,
+          power: this.powerMonitor,
         },
         {
           nodeId: identity.nodeId,
           nodeName: () => this.name,
           maxAttempts: config.routing.max_attempts,
           historySize: config.routing.history_size,
-          isExposed: (cap, ctx) => exposedToMeshes(live.current, cap, ctx.meshIds).exposed,
+          policy: () => live.current,
+          gpuMemoryBytes,
         },
       );
       const gateway = this.gateway;
@@ -247,6 +283,11 @@ export class AtmosphereNode implements Startable {
           );
       });
       await live.start();
+      this.auditRetention = new AuditRetention(
+        { audit: this.store.audit, clock, logger: logger.child('audit') },
+        { retentionDays: () => live.current.access.audit_retention_days },
+      );
+      await this.auditRetention.start();
       this.triggerService = new TriggerService(
         { mesh, logger: logger.child('triggers'), clock },
         {
@@ -348,6 +389,10 @@ export class AtmosphereNode implements Startable {
     }
     this.lifetime.abort();
     this.api = null;
+    if (this.auditRetention) {
+      await this.auditRetention.stop();
+      this.auditRetention = null;
+    }
     if (this.liveConfig) {
       await this.liveConfig.stop();
       this.liveConfig = null;
@@ -365,6 +410,10 @@ export class AtmosphereNode implements Startable {
       this.capabilityService = null;
     }
     this.gateway = null;
+    if (this.powerMonitor) {
+      await this.powerMonitor.stop();
+      this.powerMonitor = null;
+    }
     if (this.mesh) {
       try {
         await this.mesh.stop();

@@ -13,3 +13,4 @@ export * from './daemon.js';
 export * from './launcher.js';
 export * from './websocket-global.js';
 export * from './local-scan.js';
+export * from './audit-retention.js';

@@ -11,6 +11,7 @@ import { BackendUnavailableError, ManualClock, ModelNotFoundError, silentLogger 
 import { SemanticRouter, WordVectorEmbedder } from '../router/index.js';
 import { SqliteStore } from '../store/index.js';
 import { capabilityForModel } from './backend-capabilities.js';
+import { resolveConfig } from './config-file.js';
 import { MeshGateway } from './mesh-gateway.js';
 
 const SELF = '12D3KooWSelf';
@@ -136,7 +137,11 @@ describe('the mesh gateway', () => {
         logger: silentLogger(),
         clock: new ManualClock(1),
       },
-      { nodeId: SELF, nodeName: () => 'self', isExposed: () => false },
+      {
+        nodeId: SELF,
+        nodeName: () => 'self',
+        policy: () => resolveConfig({ flags: { expose: { models: { ollama: ['qwen3:*'] } } } }).config,
+      },
     );
     await closed.setLocal([local], [cap]);
     await expect(async () => {
@@ -146,7 +151,7 @@ describe('the mesh gateway', () => {
     expect(decisions).toHaveLength(2);
     expect(decisions).toEqual(
       expect.arrayContaining([
-        [PEER, cap.id, 'refused', 'expose'],
+        [PEER, cap.id, 'refused', 'expose.models.ollama'],
         [PEER, cap.id, 'allowed', null],
       ]),
     );

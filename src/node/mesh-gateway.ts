@@ -15,23 +15,33 @@ import type {
   InvokeRequest,
   Logger,
   MeshModel,
+  NewAuditEntry,
   RouteAttempt,
   RouteExplanation,
+  ResolvedConfig,
   RouteReceipt,
 } from '../core/index.js';
 import {
+  AbortedError,
   AtmosphereError,
   ChatResultBuilder,
-  ForbiddenError,
   InvalidInputError,
   ModelNotFoundError,
   NoCapabilityError,
+  NotExposedError,
   NotFoundError,
+  OnBatteryError,
+  VramLimitError,
+  exposedToMeshes,
+  modelVramBytes,
   toAtmosphereError,
+  vramDecision,
 } from '../core/index.js';
 import type { RouteDecision, SemanticRouter } from '../router/index.js';
 import type { LocalModel } from './backend-capabilities.js';
+import type { InvokeInput } from './invoke-wire.js';
 import { parseChatChunk, parseEmbedResult, parseInvokeInput } from './invoke-wire.js';
+import type { Release } from './work-limiter.js';
 
 /** What the gateway needs from the mesh engine (the node passes its `MeshService`). */
 export interface GatewayMesh {
@@ -43,13 +53,30 @@ export interface GatewayMesh {
   isConnected(nodeId: string): boolean;
 }
 
+/** Slots for mesh work (the node passes its `WorkLimiter`). */
+export interface WorkSlots {
+  acquire(options?: { signal?: AbortSignal }): Promise<Release>;
+}
+
+/** Whether the device runs on battery (the node passes its `PowerMonitor`); null when unknown. */
+export interface BatteryState {
+  onBattery(): boolean | null;
+}
+
 export interface MeshGatewayComponents {
   readonly router: SemanticRouter;
   readonly mesh: GatewayMesh;
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Bounds the mesh work served at once; without it there is no bound. */
+  readonly limiter?: WorkSlots;
+  /** For `limits.off_battery_only`; without it the device counts as plugged in. */
+  readonly power?: BatteryState;
 }
+
+/** The parts of the owner's configuration the gateway enforces. */
+export type GatewayPolicy = Pick<ResolvedConfig, 'expose' | 'access' | 'limits'>;
 
 export interface MeshGatewayInit {
   readonly nodeId: string;
@@ -58,8 +85,15 @@ export interface MeshGatewayInit {
   readonly maxAttempts?: number;
   /** Route explanations kept. Default 500. */
   readonly historySize?: number;
-  /** Whether a peer may use a local capability (owner exposure and allowed meshes). */
-  readonly isExposed?: (capability: Capability, context: InvokeContext) => boolean;
+  /**
+   * The owner's rules as they are now (the node passes its live config): exposure and allowed
+   * meshes, `limits.off_battery_only`, `limits.max_vram_percent`, `expose.hardware.gpu`,
+   * `access.log_all_requests`. Read on every request, never kept. Without it every local
+   * capability is served to every member and nothing local is audited.
+   */
+  readonly policy?: () => GatewayPolicy;
+  /** All GPU memory of this device, for the VRAM cap; null (or absent) when unknown. */
+  readonly gpuMemoryBytes?: () => number | null;
 }
 
 interface Target {
@@ -263,7 +297,11 @@ export class MeshGateway implements InferenceGateway {
     if (target.nodeId === this.init.nodeId) {
       const local = this.local.get(target.capabilityId);
       if (!local) throw new NotFoundError(`local capability ${target.capabilityId} is gone`);
-      return local.backend.chatStream(req, signal ? { signal } : {});
+      return this.auditLocalStream(
+        target.capabilityId,
+        req,
+        local.backend.chatStream(req, signal ? { signal } : {}),
+      );
     }
     const frames = this.c.mesh.invoke(
       target.nodeId,
@@ -394,7 +432,22 @@ export class MeshGateway implements InferenceGateway {
     if (target.nodeId === this.init.nodeId) {
       const local = this.local.get(target.capabilityId);
       if (!local?.backend.embed) throw new InvalidInputError(`${target.capabilityId} cannot embed`);
-      return local.backend.embed(request, signal ? { signal } : {});
+      const startedMs = this.c.clock.now();
+      try {
+        const result = await local.backend.embed(request, signal ? { signal } : {});
+        this.auditLocal(target.capabilityId, 'embed', startedMs, request, jsonBytes(result), null);
+        return result;
+      } catch (err) {
+        this.auditLocal(
+          target.capabilityId,
+          'embed',
+          startedMs,
+          request,
+          null,
+          toAtmosphereError(err).message,
+        );
+        throw err;
+      }
     }
     for await (const frame of this.c.mesh.invoke(
       target.nodeId,
@@ -406,14 +459,148 @@ export class MeshGateway implements InferenceGateway {
     throw new NoCapabilityError(`${target.nodeId} returned no embedding`);
   }
 
+  // ---- auditing local work ------------------------------------------------------------------------
+
+  /** Writes one audit entry; a failing audit log is reported, never fails the request. */
+  private writeAudit(entry: Omit<NewAuditEntry, 'durationMs' | 'timeMs'> & { startedMs: number }): void {
+    const { startedMs, ...rest } = entry;
+    try {
+      this.c.audit.append({ ...rest, timeMs: startedMs, durationMs: this.c.clock.now() - startedMs });
+    } catch (err) {
+      this.log.warn({ err: toAtmosphereError(err).message }, 'could not write the audit log');
+    }
+  }
+
+  private logsLocal(): boolean {
+    return this.init.policy?.().access.log_all_requests === true;
+  }
+
+  /** With `access.log_all_requests`, this node's own use of its own model is audited too. */
+  private auditLocal(
+    capabilityId: string,
+    op: string,
+    startedMs: number,
+    request: unknown,
+    bytesOut: number | null,
+    failure: string | null,
+  ): void {
+    if (!this.logsLocal()) return;
+    this.writeAudit({
+      startedMs,
+      requester: this.init.nodeId,
+      target: capabilityId,
+      tool: op,
+      decision: 'allowed',
+      rule: null,
+      bytesIn: jsonBytes(request),
+      bytesOut,
+      detail: failure === null ? 'local' : `local; ${failure}`,
+    });
+  }
+
+  private auditLocalStream(
+    capabilityId: string,
+    request: ChatRequest,
+    stream: AsyncIterable<ChatChunk>,
+  ): AsyncIterable<ChatChunk> {
+    return this.logsLocal() ? this.auditedStream(capabilityId, request, stream) : stream;
+  }
+
+  private async *auditedStream(
+    capabilityId: string,
+    request: ChatRequest,
+    stream: AsyncIterable<ChatChunk>,
+  ): AsyncGenerator<ChatChunk> {
+    const startedMs = this.c.clock.now();
+    let bytesOut = 0;
+    let failure: string | null = 'cancelled by the caller';
+    try {
+      for await (const chunk of stream) {
+        bytesOut += jsonBytes(chunk);
+        yield chunk;
+      }
+      failure = null;
+    } catch (err) {
+      failure = `failed: ${toAtmosphereError(err).message}`;
+      throw err;
+    } finally {
+      this.auditLocal(capabilityId, 'chat', startedMs, request, bytesOut, failure);
+    }
+  }
+
   // ---- serving peers ------------------------------------------------------------------------------
 
   /**
-   * The invoke handler: runs a peer's request on this node's own model, if the owner exposes it to
-   * that peer's mesh. Every request, allowed or refused, is written to the audit log.
+   * Everything that must hold before a peer's request may reach the backend, in this order: the
+   * capability is exposed to the peer's mesh, the device is not on battery when the owner serves
+   * only when plugged in, the model fits the owner's share of the GPU. Throws the refusal, with
+   * the config key that decided as `details.rule`.
+   */
+  private admit(capability: Capability, local: LocalModel, context: InvokeContext): void {
+    const policy = this.init.policy?.();
+    if (policy === undefined) return;
+    const exposure = exposedToMeshes(policy, capability, context.meshIds);
+    if (!exposure.exposed) {
+      throw new NotExposedError(
+        exposure.rule === 'access.mesh_ids'
+          ? `${capability.id} is not exposed to your mesh: the owner serves only meshes matching access.mesh_ids`
+          : `${capability.id} is not exposed to the mesh by its owner (${exposure.rule})`,
+        { details: { capability: capability.id, rule: exposure.rule } },
+      );
+    }
+    if (policy.limits.off_battery_only) {
+      const onBattery = this.c.power?.onBattery() ?? null;
+      if (onBattery === true) {
+        throw new OnBatteryError(
+          'this node runs on battery and its owner serves the mesh only when plugged in (limits.off_battery_only)',
+          { details: { rule: 'limits.off_battery_only' } },
+        );
+      }
+      if (onBattery === null) {
+        this.log.debug('power source unknown: limits.off_battery_only not applied to this request');
+      }
+    }
+    if (local.backend.kind !== 'openai-compatible') {
+      const modelBytes = modelVramBytes(local.model);
+      const gpuMemoryBytes = this.init.gpuMemoryBytes?.() ?? null;
+      const decision = vramDecision({
+        modelBytes,
+        gpuMemoryBytes,
+        maxVramPercent: policy.limits.max_vram_percent,
+        gpuAllowed: policy.expose.hardware.gpu,
+      });
+      if (!decision.allowed) {
+        throw new VramLimitError(`${capability.id}: ${decision.reason}`, {
+          details: {
+            rule: decision.rule,
+            modelBytes,
+            gpuMemoryBytes,
+            limitBytes: decision.limitBytes,
+            maxVramPercent: policy.limits.max_vram_percent,
+          },
+        });
+      }
+      if (decision.rule === null) this.log.debug({ capability: capability.id }, decision.reason);
+    }
+  }
+
+  /**
+   * The invoke handler: runs a peer's request on this node's own model when the owner's rules let
+   * it (see `admit`) and a slot is free (the limiter queues it, or refuses it as busy). Nothing
+   * refused reaches the backend. Every request, allowed or refused, is written to the audit log
+   * with the rule that decided, its duration and bytes in and out; the slot is given back when the
+   * stream ends, fails or the peer goes away.
    */
   serve(request: InvokeRequest, context: InvokeContext): AsyncIterable<unknown> {
-    const startedMs = this.c.clock.now();
+    return this.serving(request, context, this.c.clock.now());
+  }
+
+  private async *serving(
+    request: InvokeRequest,
+    context: InvokeContext,
+    startedMs: number,
+  ): AsyncGenerator<unknown> {
+    const bytesIn = jsonBytes(request.input);
     const audit = (
       decision: 'allowed' | 'refused',
       rule: string | null,
@@ -421,64 +608,86 @@ export class MeshGateway implements InferenceGateway {
       detail: string | null,
       bytesOut: number | null,
     ): void => {
-      try {
-        this.c.audit.append({
-          timeMs: startedMs,
-          requester: context.nodeId,
-          target: request.capability,
-          tool: op,
-          decision,
-          rule,
-          durationMs: this.c.clock.now() - startedMs,
-          bytesIn: null,
-          bytesOut,
-          detail,
-        });
-      } catch (err) {
-        this.log.warn({ err: toAtmosphereError(err).message }, 'could not write the audit log');
-      }
+      this.writeAudit({
+        startedMs,
+        requester: context.nodeId,
+        target: request.capability,
+        tool: op,
+        decision,
+        rule,
+        bytesIn,
+        bytesOut,
+        detail,
+      });
     };
-    const local = this.local.get(request.capability);
-    const capability = this.localCapabilities.find((c) => c.id === request.capability);
-    const isExposed = this.init.isExposed ?? (() => true);
-    return (async function* () {
-      let input;
+    let input: InvokeInput | undefined;
+    let local: LocalModel | undefined;
+    try {
+      input = parseInvokeInput(request.input);
+      local = this.local.get(request.capability);
+      const capability = this.localCapabilities.find((c) => c.id === request.capability);
+      if (!local || !capability) throw new NotFoundError(`this node has no capability ${request.capability}`);
+      this.admit(capability, local, context);
+    } catch (err) {
+      const e = toAtmosphereError(err);
+      const rule = typeof e.details.rule === 'string' ? e.details.rule : e.code;
+      audit('refused', rule, input?.op ?? null, e.message, null);
+      throw e;
+    }
+    let release: Release | null = null;
+    if (this.c.limiter) {
       try {
-        input = parseInvokeInput(request.input);
-        if (!local || !capability)
-          throw new NotFoundError(`this node has no capability ${request.capability}`);
-        if (!isExposed(capability, context)) {
-          throw new ForbiddenError(`${request.capability} is not exposed to the mesh by its owner`);
-        }
+        release = await this.c.limiter.acquire({ signal: context.signal });
       } catch (err) {
         const e = toAtmosphereError(err);
-        audit('refused', e instanceof ForbiddenError ? 'expose' : e.code, input?.op ?? null, e.message, null);
+        if (e instanceof AbortedError) {
+          audit('allowed', null, input.op, 'cancelled by the caller while waiting for a slot', null);
+        } else {
+          audit('refused', 'limits.max_concurrent', input.op, e.message, null);
+        }
         throw e;
       }
-      let bytesOut = 0;
-      try {
-        if (input.op === 'embed') {
-          if (!local.backend.embed) throw new InvalidInputError(`${request.capability} cannot embed`);
-          const result = await local.backend.embed(
-            { ...input.request, model: local.model.id },
-            { signal: context.signal },
-          );
-          bytesOut += JSON.stringify(result).length;
-          yield result;
-        } else {
-          for await (const chunk of local.backend.chatStream(
-            { ...input.request, model: local.model.id },
-            { signal: context.signal },
-          )) {
-            bytesOut += chunk.content.length;
-            yield chunk;
-          }
-        }
-        audit('allowed', null, input.op, null, bytesOut);
-      } catch (err) {
-        audit('allowed', null, input.op, `failed: ${toAtmosphereError(err).message}`, bytesOut);
-        throw err;
-      }
-    })();
+    }
+    let bytesOut = 0;
+    let outcome: string | null = 'cancelled by the caller';
+    try {
+      yield* this.runServed(local, input, context.signal, (bytes) => {
+        bytesOut += bytes;
+      });
+      outcome = null;
+    } catch (err) {
+      outcome = `failed: ${toAtmosphereError(err).message}`;
+      throw err;
+    } finally {
+      release?.();
+      audit('allowed', null, input.op, outcome, bytesOut);
+    }
   }
+
+  private async *runServed(
+    local: LocalModel,
+    input: InvokeInput,
+    signal: AbortSignal,
+    sent: (bytes: number) => void,
+  ): AsyncGenerator<unknown> {
+    if (input.op === 'embed') {
+      if (!local.backend.embed) throw new InvalidInputError(`${local.capabilityId} cannot embed`);
+      const result = await local.backend.embed({ ...input.request, model: local.model.id }, { signal });
+      sent(jsonBytes(result));
+      yield result;
+      return;
+    }
+    for await (const chunk of local.backend.chatStream(
+      { ...input.request, model: local.model.id },
+      { signal },
+    )) {
+      sent(jsonBytes(chunk));
+      yield chunk;
+    }
+  }
+}
+
+/** Size of a value as JSON text, in bytes (what crosses the wire in an invoke frame). */
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }

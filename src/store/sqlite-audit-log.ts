@@ -22,7 +22,7 @@ interface AuditRow {
   detail: string | null;
 }
 
-type FilterKey = 'sinceMs' | 'untilMs' | 'requester' | 'target' | 'decision';
+type FilterKey = 'sinceMs' | 'untilMs' | 'requester' | 'target' | 'decision' | 'targetGlob' | 'afterId';
 
 const FILTERS: readonly { key: FilterKey; sql: string }[] = [
   { key: 'sinceMs', sql: 'time_ms >= @sinceMs' },
@@ -30,6 +30,8 @@ const FILTERS: readonly { key: FilterKey; sql: string }[] = [
   { key: 'requester', sql: 'requester = @requester' },
   { key: 'target', sql: 'target = @target' },
   { key: 'decision', sql: 'decision = @decision' },
+  { key: 'targetGlob', sql: 'target GLOB @targetGlob' },
+  { key: 'afterId', sql: 'id > @afterId' },
 ];
 
 /** Who asked for what and what was decided: the `audit_log` table (migration 1). */
@@ -37,7 +39,7 @@ export class SqliteAuditLog implements AuditLog {
   private readonly connection: SqliteConnection;
   private readonly insert: BetterSqlite3.Statement;
   private readonly deleteBefore: BetterSqlite3.Statement;
-  /** One prepared query per combination of filters present (at most 32). */
+  /** One prepared query per combination of filters present (at most 128). */
   private readonly queries = new Map<string, BetterSqlite3.Statement>();
 
   constructor(components: { connection: SqliteConnection }) {
@@ -77,9 +79,18 @@ export class SqliteAuditLog implements AuditLog {
     const limit = resolveLimit(query.limit);
     if (query.sinceMs !== undefined) assertFiniteNumber('sinceMs', query.sinceMs);
     if (query.untilMs !== undefined) assertFiniteNumber('untilMs', query.untilMs);
+    if (query.afterId !== undefined && (!Number.isInteger(query.afterId) || query.afterId < 0)) {
+      throw new InvalidInputError(
+        `audit afterId must be a non-negative integer, got ${String(query.afterId)}`,
+      );
+    }
+    if (query.targetGlob !== undefined && typeof query.targetGlob !== 'string') {
+      throw new InvalidInputError(`audit targetGlob must be a string, got ${String(query.targetGlob)}`);
+    }
     const present = FILTERS.filter((filter) => query[filter.key] !== undefined);
     const params: Record<string, unknown> = { limit };
     for (const filter of present) params[filter.key] = query[filter.key];
+    if (query.targetGlob !== undefined) params.targetGlob = toSqliteGlob(query.targetGlob);
     return this.connection.run('query the audit log', () => {
       const statement = this.statementFor(present);
       return (statement.all(params) as AuditRow[]).map(rowToEntry);
@@ -103,6 +114,14 @@ export class SqliteAuditLog implements AuditLog {
     }
     return statement;
   }
+}
+
+/**
+ * A glob as the owner writes it (`*` and `?` wild, everything else literal) as a SQLite `GLOB`
+ * pattern, where `[` opens a character class: a literal `[` becomes the class `[[]`.
+ */
+function toSqliteGlob(glob: string): string {
+  return glob.replace(/\[/g, '[[]');
 }
 
 function resolveLimit(limit: number | undefined): number {
