@@ -14,3 +14,4 @@ export * from './launcher.js';
 export * from './websocket-global.js';
 export * from './local-scan.js';
 export * from './audit-retention.js';
+export * from './invite-check.js';

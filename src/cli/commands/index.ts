@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   events: async () => (await import('./events.js')).registerEventsCommand,
   trigger: async () => (await import('./events.js')).registerTriggerCommand,
   scan: async () => (await import('./scan.js')).registerScanCommand,
+  approve: async () => (await import('./approve.js')).registerApproveCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);

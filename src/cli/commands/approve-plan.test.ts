@@ -1,0 +1,447 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput, ResolvedConfig, ScanReport } from '../../core/index.js';
+import { configSchema } from '../../core/index.js';
+import { candidatesFor, recommendationsFor } from '../../scanner/index.js';
+import { hardware, model } from '../../scanner/test-builders.js';
+import type { ApprovalChoices, PatternRule } from './approve-plan.js';
+import {
+  currentChoices,
+  decideCandidate,
+  planExposure,
+  proposedChoices,
+  recommendedChoices,
+  summarizePlan,
+  summaryLines,
+} from './approve-plan.js';
+import { exposureReport, formatExposureReport } from './approve-show.js';
+
+const GIB = 1024 ** 3;
+
+/** A scan of a GPU box with a camera, a microphone, Ollama and LlamaFarm models, a HF model and ComfyUI. */
+function fixtureScan(): ScanReport {
+  const hw = hardware({ gpuVramBytes: 24 * GIB, ramBytes: 64 * GIB });
+  hw.cameras.push({
+    id: '/dev/video0',
+    name: 'Logitech C920',
+    driver: 'uvcvideo',
+    bus: 'usb',
+    formats: ['MJPG'],
+    maxWidth: 1920,
+    maxHeight: 1080,
+    source: 'v4l2-ctl',
+  });
+  hw.cameras.push({ ...hw.cameras[0]!, id: '/dev/video2', name: 'Integrated Camera' });
+  hw.microphones.push({
+    id: 'yeti',
+    name: 'Blue Yeti',
+    kind: 'microphone',
+    source: 'pulseaudio',
+    isDefault: true,
+  });
+  const models = [
+    model({ id: 'llama3.2:3b' }),
+    model({ id: 'llama3.2:1b' }),
+    model({ id: 'qwen3:1.7b', family: 'qwen3' }),
+    model({ id: 'codellama:34b', sizeBytes: 200 * GIB }),
+    model({ source: 'llamafarm', id: 'default/public-faq', kind: 'rag', sizeBytes: null }),
+    model({ source: 'llamafarm', id: 'default/private-notes', kind: 'rag', sizeBytes: null }),
+    model({ source: 'huggingface', id: 'openai/whisper-small', kind: 'speech-to-text', location: '/hf' }),
+  ];
+  const services = [
+    {
+      id: 'comfyui',
+      name: 'ComfyUI',
+      kind: 'image-generation',
+      source: 'port' as const,
+      url: 'http://127.0.0.1:8188',
+      port: 8188,
+      version: null,
+      evidence: 'GET /system_stats',
+    },
+  ];
+  const candidates = candidatesFor({ hardware: hw, models, services, tests: [] });
+  return {
+    version: 1,
+    scannedAtMs: Date.UTC(2025, 0, 2, 3, 4),
+    durationMs: 120,
+    platform: 'linux-x64',
+    hostname: 'gpu-box',
+    withTests: false,
+    hardware: hw,
+    models,
+    services,
+    tests: [],
+    candidates,
+    recommended: recommendationsFor(candidates),
+    probes: [],
+  };
+}
+
+/** A resolved config from a file's contents (what `resolveConfig` makes, without the I/O). */
+function configOf(input: ConfigInput = {}): ResolvedConfig {
+  const parsed = configSchema.parse(input);
+  const { limits: _moved, ...expose } = parsed.expose;
+  return { ...parsed, expose };
+}
+
+const scan = fixtureScan();
+const byId = (id: string) => {
+  const c = scan.candidates.find((x) => x.id === id);
+  if (c === undefined) throw new Error(`no candidate ${id} in the fixture`);
+  return c;
+};
+
+function plan(
+  config: ResolvedConfig,
+  choices: ApprovalChoices,
+  patterns: PatternRule[] = [],
+  fileInput: unknown = {},
+) {
+  return planExposure({ config, fileInput, scan, choices, patterns });
+}
+
+/** What a plan exposes, candidate by candidate, as the rules written decide it. */
+function exposedIds(config: ResolvedConfig, result: ReturnType<typeof plan>): string[] {
+  const after = { expose: result.expose, access: config.access };
+  return scan.candidates.filter((c) => decideCandidate(after, c).exposed).map((c) => c.id);
+}
+
+function withCandidates(choices: ApprovalChoices, changes: Record<string, boolean>): ApprovalChoices {
+  return { ...choices, candidates: { ...choices.candidates, ...changes } };
+}
+
+describe('deciding a candidate', () => {
+  it('decides Ollama models with the rule the node enforces: model globs, a switched-off service, a deny', () => {
+    const llama = byId('ollama/llama3.2:3b');
+    expect(decideCandidate(configOf(), llama)).toEqual({ exposed: true, rule: 'expose.models.ollama' });
+    expect(decideCandidate(configOf({ expose: { models: { ollama: ['qwen3:*'] } } }), llama)).toEqual({
+      exposed: false,
+      rule: 'expose.models.ollama',
+    });
+    expect(decideCandidate(configOf({ expose: { services: { ollama: false } } }), llama)).toEqual({
+      exposed: false,
+      rule: 'expose.services.ollama',
+    });
+    expect(
+      decideCandidate(configOf({ expose: { capabilities: { deny: ['ollama/llama3.2:*'] } } }), llama),
+    ).toEqual({ exposed: false, rule: 'expose.capabilities.deny' });
+  });
+
+  it('keeps devices private under the defaults and follows their expose.hardware switch', () => {
+    const camera = byId('camera/video0');
+    expect(decideCandidate(configOf(), camera)).toEqual({ exposed: false, rule: 'expose.hardware.camera' });
+    expect(decideCandidate(configOf(), byId('gpu/0'))).toEqual({
+      exposed: true,
+      rule: 'expose.hardware.gpu',
+    });
+    const mic = byId('microphone/yeti');
+    expect(decideCandidate(configOf({ expose: { hardware: { microphone: 'whisper_only' } } }), mic)).toEqual({
+      exposed: true,
+      rule: 'expose.hardware.microphone',
+    });
+  });
+
+  it('matches model files against expose.models.huggingface and other findings against capabilities.allow', () => {
+    const whisper = byId('huggingface/openai/whisper-small');
+    expect(decideCandidate(configOf(), whisper).exposed).toBe(false);
+    expect(decideCandidate(configOf({ expose: { models: { huggingface: ['openai/*'] } } }), whisper)).toEqual(
+      {
+        exposed: true,
+        rule: 'expose.models.huggingface',
+      },
+    );
+    const comfy = byId('service/comfyui');
+    expect(decideCandidate(configOf(), comfy)).toEqual({ exposed: false, rule: 'expose.capabilities.allow' });
+    expect(
+      decideCandidate(configOf({ expose: { capabilities: { allow: ['service/*'] } } }), comfy).exposed,
+    ).toBe(true);
+  });
+});
+
+describe('starting choices', () => {
+  it('recommends exactly what the scanner recommends and keeps camera, microphone, location and screen off', () => {
+    const choices = recommendedChoices(
+      configOf({ expose: { hardware: { camera: true, screen: true } } }),
+      scan,
+    );
+    expect(choices.candidates).toMatchObject({
+      'ollama/llama3.2:3b': true,
+      'ollama/codellama:34b': false,
+      'llamafarm/default/public-faq': true,
+      'huggingface/openai/whisper-small': false,
+      'service/comfyui': false,
+      'gpu/0': true,
+      'camera/video0': false,
+      'microphone/yeti': false,
+    });
+    expect(choices.hardware).toEqual({
+      gpu: true,
+      camera: false,
+      microphone: false,
+      speaker: false,
+      location: false,
+      screen: false,
+    });
+    expect(choices.maxVramPercent).toBe(80);
+  });
+
+  it('keeps what the config file says and proposes the recommendation where it says nothing', () => {
+    const fileless = proposedChoices(configOf(), scan, [{}]);
+    expect(fileless.candidates['ollama/codellama:34b']).toBe(false);
+    expect(fileless.hardware.camera).toBe(false);
+
+    const file: ConfigInput = {
+      expose: { models: { ollama: ['*'] }, hardware: { camera: true, microphone: 'transcription_only' } },
+      limits: { max_vram_percent: 60 },
+    };
+    const said = proposedChoices(configOf(file), scan, [file]);
+    expect(said.candidates['ollama/codellama:34b']).toBe(true);
+    expect(said.candidates['llamafarm/default/private-notes']).toBe(true);
+    expect(said.hardware).toMatchObject({ camera: true, microphone: 'transcription_only' });
+    expect(said.candidates['camera/video2']).toBe(true);
+    expect(said.maxVramPercent).toBe(60);
+  });
+});
+
+describe('planning the expose section', () => {
+  it('hides a model a glob covers with an exact deny and keeps the glob for models pulled later', () => {
+    const config = configOf({ expose: { models: { ollama: ['llama3.2:*', 'qwen3:1.7b'] } } });
+    const result = plan(
+      config,
+      withCandidates(currentChoices(config, scan), { 'ollama/llama3.2:1b': false }),
+    );
+    expect(result.expose.models.ollama).toEqual(['llama3.2:*', 'qwen3:1.7b']);
+    expect(result.expose.capabilities.deny).toEqual(['ollama/llama3.2:1b']);
+    expect(exposedIds(config, result)).toContain('ollama/llama3.2:3b');
+    expect(exposedIds(config, result)).not.toContain('ollama/llama3.2:1b');
+  });
+
+  it('removes an exact model entry instead of denying the model', () => {
+    const config = configOf({ expose: { models: { ollama: ['llama3.2:*', 'qwen3:1.7b'] } } });
+    const result = plan(config, withCandidates(currentChoices(config, scan), { 'ollama/qwen3:1.7b': false }));
+    expect(result.expose.models.ollama).toEqual(['llama3.2:*']);
+    expect(result.expose.capabilities.deny).toEqual([]);
+  });
+
+  it('exposes a model a deny glob hid by replacing the glob with exact denies for the others it hid', () => {
+    const config = configOf({ expose: { capabilities: { deny: ['ollama/llama3.2:*'] } } });
+    const result = plan(config, withCandidates(currentChoices(config, scan), { 'ollama/llama3.2:3b': true }));
+    expect(result.expose.capabilities.deny).toEqual(['ollama/llama3.2:1b']);
+    expect(exposedIds(config, result)).toContain('ollama/llama3.2:3b');
+    expect(exposedIds(config, result)).not.toContain('ollama/llama3.2:1b');
+  });
+
+  it('exposes one model of a switched-off service through capabilities.allow, leaving its other models hidden', () => {
+    const config = configOf({ expose: { services: { ollama: false } } });
+    const result = plan(config, withCandidates(currentChoices(config, scan), { 'ollama/qwen3:1.7b': true }));
+    expect(result.expose.services.ollama).toBe(false);
+    expect(result.expose.capabilities.allow).toEqual(['ollama/qwen3:1.7b']);
+    expect(exposedIds(config, result).filter((id) => id.startsWith('ollama/'))).toEqual([
+      'ollama/qwen3:1.7b',
+    ]);
+  });
+
+  it('changes nothing in effect when the choices are what is in effect', () => {
+    const config = configOf({
+      expose: {
+        models: { ollama: ['llama3.2:*'], huggingface: ['openai/*'] },
+        hardware: { camera: true },
+        capabilities: { deny: ['camera/video2'], allow: ['service/*'] },
+      },
+    });
+    const result = plan(config, currentChoices(config, scan));
+    expect(result.expose).toEqual(config.expose);
+    expect(result.limits).toBeUndefined();
+  });
+
+  it('writes --recommended as an exact deny for the model too large to run and private devices', () => {
+    const config = configOf({ expose: { hardware: { camera: true } } });
+    const result = plan(config, recommendedChoices(config, scan));
+    expect(result.expose.capabilities.deny).toEqual(['ollama/codellama:34b']);
+    expect(result.expose.hardware.camera).toBe(false);
+    expect(exposedIds(config, result)).toEqual([
+      'gpu/0',
+      'ollama/llama3.2:3b',
+      'ollama/llama3.2:1b',
+      'ollama/qwen3:1.7b',
+      'llamafarm/default/public-faq',
+      'llamafarm/default/private-notes',
+    ]);
+  });
+
+  it('writes --expose globs into the model lists and --deny globs into capabilities.deny', () => {
+    const config = configOf({ expose: { models: { ollama: ['qwen3:*'], llamafarm: [] } } });
+    const result = plan(config, currentChoices(config, scan), [
+      { action: 'expose', pattern: 'ollama/llama3.2:*' },
+      { action: 'expose', pattern: 'llamafarm/default/public-*' },
+      { action: 'expose', pattern: 'huggingface/openai/*' },
+      { action: 'deny', pattern: 'ollama/qwen3:*' },
+    ]);
+    expect(result.expose.models.ollama).toEqual(['llama3.2:*']);
+    expect(result.expose.models.llamafarm).toEqual(['default/public-*']);
+    expect(result.expose.models.huggingface).toEqual(['openai/*']);
+    expect(result.expose.capabilities.deny).toEqual(['ollama/qwen3:*']);
+    expect(exposedIds(config, result)).toEqual([
+      'gpu/0',
+      'ollama/llama3.2:3b',
+      'ollama/llama3.2:1b',
+      'llamafarm/default/public-faq',
+      'huggingface/openai/whisper-small',
+    ]);
+    expect(result.notes).toEqual([]);
+  });
+
+  it('switches hardware kinds with their patterns and keeps a microphone mode already chosen', () => {
+    const config = configOf({ expose: { hardware: { microphone: 'transcription_only' } } });
+    const result = plan(config, currentChoices(config, scan), [
+      { action: 'expose', pattern: 'camera/*' },
+      { action: 'expose', pattern: 'microphone' },
+      { action: 'deny', pattern: 'gpu/*' },
+      { action: 'expose', pattern: 'location' },
+    ]);
+    expect(result.expose.hardware).toEqual({
+      gpu: false,
+      camera: true,
+      microphone: 'transcription_only',
+      speaker: false,
+      location: true,
+      screen: false,
+    });
+    expect(result.expose.capabilities).toEqual({ allow: [], deny: [] });
+  });
+
+  it('exposes one camera by switching cameras on and denying the camera it did not name', () => {
+    const config = configOf();
+    const result = plan(config, currentChoices(config, scan), [
+      { action: 'expose', pattern: 'camera/video0' },
+    ]);
+    expect(result.expose.hardware.camera).toBe(true);
+    expect(result.expose.capabilities.deny).toEqual(['camera/video2']);
+  });
+
+  it('lets a deny win over an expose of the same candidate', () => {
+    const config = configOf({ expose: { capabilities: { allow: [] } } });
+    const result = plan(config, currentChoices(config, scan), [
+      { action: 'deny', pattern: 'service/comfyui' },
+      { action: 'expose', pattern: 'service/*' },
+    ]);
+    expect(result.expose.capabilities.allow).toEqual(['service/*']);
+    expect(exposedIds(config, result)).not.toContain('service/comfyui');
+  });
+
+  it('sets each match of a pattern without a source one by one, and keeps such a deny as a rule', () => {
+    const config = configOf({ expose: { models: { ollama: [] } } });
+    const exposed = plan(config, currentChoices(config, scan), [{ action: 'expose', pattern: '*llama3.2*' }]);
+    expect(exposed.expose.models.ollama).toEqual(['llama3.2:3b', 'llama3.2:1b']);
+    expect(exposed.expose.capabilities.allow).toEqual([]);
+
+    const denied = plan(configOf(), currentChoices(configOf(), scan), [{ action: 'deny', pattern: '*' }]);
+    expect(denied.expose.capabilities.deny).toEqual(['*']);
+    expect(exposedIds(configOf(), denied)).toEqual([]);
+    expect(denied.expose.hardware).toMatchObject({ gpu: false, camera: false, microphone: false });
+  });
+
+  it('notes patterns that match nothing in the scan and keeps them as rules', () => {
+    const result = plan(
+      configOf({ expose: { models: { ollama: ['llama3.2:*'] } } }),
+      currentChoices(configOf(), scan),
+      [
+        { action: 'expose', pattern: 'ollama/mistral:7b' },
+        { action: 'deny', pattern: 'service/vllm' },
+      ],
+    );
+    expect(result.expose.models.ollama).toContain('mistral:7b');
+    expect(result.expose.capabilities.deny).toEqual(['service/vllm']);
+    expect(result.notes).toEqual([
+      '--expose ollama/mistral:7b matches nothing in the last scan; it is kept as a rule for what appears later',
+      '--deny service/vllm matches nothing in the last scan; it is kept as a rule for what appears later',
+    ]);
+  });
+
+  it('writes limits only when the VRAM cap moves, and takes a deprecated expose.limits along', () => {
+    const config = configOf({ limits: { max_concurrent: 2 } });
+    const same = plan(config, currentChoices(config, scan), [], { limits: { max_concurrent: 2 } });
+    expect(same.limits).toBeUndefined();
+    const moved = plan(config, { ...currentChoices(config, scan), maxVramPercent: 60 }, [], {
+      limits: { max_concurrent: 2 },
+      expose: { limits: { off_battery_only: true } },
+    });
+    expect(moved.limits).toEqual({ off_battery_only: true, max_concurrent: 2, max_vram_percent: 60 });
+    expect(moved.expose).not.toHaveProperty('limits');
+  });
+});
+
+describe('the summary', () => {
+  it('lists what will be exposed and kept private and marks what changes', () => {
+    const config = configOf();
+    const result = plan(
+      config,
+      withCandidates(
+        {
+          ...currentChoices(config, scan),
+          maxVramPercent: 70,
+          hardware: { ...config.expose.hardware, microphone: 'transcription_only' },
+        },
+        { 'ollama/qwen3:1.7b': false, 'microphone/yeti': true },
+      ),
+    );
+    const summary = summarizePlan(config, result, scan);
+    expect(summary.changes).toBe(3);
+    const lines = summaryLines(summary);
+    expect(lines).toContain('  qwen3:1.7b (was exposed)');
+    expect(lines).toContain('  Microphone: Blue Yeti (transcription only) (was private)');
+    expect(lines).toContain('  GPU: NVIDIA GeForce RTX 4090 (24.0 GB), mesh work up to 70% of its memory');
+    expect(lines).toContain('  Location');
+    expect(lines.at(-1)).toBe('GPU memory mesh work may use: 70% (was 80%)');
+    expect(lines.indexOf('  Location')).toBeGreaterThan(
+      lines.findIndex((l) => l.startsWith('Will keep private')),
+    );
+  });
+});
+
+describe('approve --show', () => {
+  it('names the rule that decided each candidate and whether the owner set it', () => {
+    const file: ConfigInput = { expose: { capabilities: { deny: ['ollama/codellama:*'] } } };
+    const report = exposureReport({
+      config: configOf(file),
+      scan,
+      explicitLayers: [file],
+      configPath: '/h/config.yaml',
+    });
+    expect(report.candidates.find((c) => c.id === 'ollama/codellama:34b')).toMatchObject({
+      exposed: false,
+      rule: 'expose.capabilities.deny',
+      explicit: true,
+    });
+    expect(report.candidates.find((c) => c.id === 'ollama/llama3.2:3b')).toMatchObject({
+      exposed: true,
+      rule: 'expose.models.ollama',
+      explicit: false,
+    });
+    expect(report.hardware.find((h) => h.key === 'camera')).toMatchObject({
+      exposed: false,
+      devices: ['camera/video0', 'camera/video2'],
+    });
+    const text = formatExposureReport(report).join('\n');
+    expect(text).toMatch(/private +ollama\/codellama:34b +expose\.capabilities\.deny\n/);
+    expect(text).toMatch(/exposed +ollama\/llama3\.2:3b +expose\.models\.ollama \(default\)/);
+    expect(text).toContain('gpu: on (mesh work up to 80% of VRAM) (default)');
+    expect(text).toContain('capabilities.deny: ollama/codellama:*');
+    expect(text).toContain('Access: mesh_ids *');
+  });
+
+  it('shows the rules, limits and access without a scan', () => {
+    const report = exposureReport({
+      config: configOf(),
+      scan: null,
+      explicitLayers: [{}],
+      configPath: '/h/c.yaml',
+    });
+    expect(report.candidates).toEqual([]);
+    const text = formatExposureReport(report).join('\n');
+    expect(text).toContain('No scan stored yet');
+    expect(text).toContain('models.ollama: *');
+    expect(text).toContain('Limits: max_concurrent 5');
+    expect(text).not.toContain('none detected');
+  });
+});
