@@ -396,7 +396,7 @@ describe('atmosphere approve', () => {
       const result = await approveInPty([
         {
           wait: 'enter review',
-          send: ['j', KEY.left, 'j', 'j', ' ', 'j', 'j', 'j', 'j', 'j', 'm', KEY.enter],
+          send: ['j', 'j', 'j', 'j', KEY.left, 'j', 'j', ' ', 'j', 'j', 'j', 'j', 'j', 'm', KEY.enter],
         },
         { wait: 'y write config.yaml', send: ['y'] },
       ]);
@@ -406,7 +406,10 @@ describe('atmosphere approve', () => {
       const first = screens[1] ?? '';
       expect(first).toContain('Atmosphere · approve what gpu-box offers the mesh');
       expect(first).toMatch(/> \[x\] GPU: NVIDIA GeForce RTX 4090 \(24\.0 GB\)/);
-      expect(first).toContain('expose for: [x] inference   [ ] training   [ ] image generation');
+      // the GPU purposes as the seed's mock proposes them: inference and training, not image generation
+      expect(first).toContain('    [x] expose for inference');
+      expect(first).toContain('    [x] expose for training');
+      expect(first).toContain('    [ ] expose for image generation');
       expect(first).toContain('Mesh work may use up to: ◂ 80% of VRAM ▸');
       expect(first).toMatch(/\[ \] llama3\.1:405b +too large/);
       expect(first).toContain('[ ] Camera: Logitech C920; Integrated Camera');
@@ -418,6 +421,9 @@ describe('atmosphere approve', () => {
       expect(review).toContain('  Microphone: Blue Yeti (transcription only) (was private)');
       expect(review).toContain('  llama3.1:405b (was exposed)');
       expect(review).toContain('GPU memory mesh work may use: 70% (was 80%)');
+      expect(review).toContain(
+        'for inference and training (was for inference, training and image generation), mesh work up to 70%',
+      );
 
       const after = stripAnsi(result.output.slice(result.output.lastIndexOf('\u001b[?1049l')));
       expect(result.output.lastIndexOf('\u001b[?25h')).toBeGreaterThan(result.output.lastIndexOf('\u001b[H'));
@@ -429,7 +435,7 @@ describe('atmosphere approve', () => {
       const written = parseYaml(readFileSync(ttyConfig, 'utf8')) as WrittenConfig;
       expect(readFileSync(ttyConfig, 'utf8').startsWith('# my node\n')).toBe(true);
       expect(written.expose.hardware).toMatchObject({
-        gpu: true,
+        gpu: { inference: true, training: true, image_generation: false },
         camera: false,
         microphone: 'transcription_only',
       });
@@ -439,7 +445,9 @@ describe('atmosphere approve', () => {
 
     it('shows what is in effect when run again, and q leaves without writing and restores the terminal', async () => {
       const before = readFileSync(ttyConfig, 'utf8');
-      const result = await approveInPty([{ wait: 'enter review', send: [KEY.down, KEY.down, 'q'] }]);
+      const result = await approveInPty([
+        { wait: 'enter review', send: [KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, 'q'] },
+      ]);
       expect(result.failed).toBeNull();
       expect(result.status).toBe(1);
       const first = result.output.split('\u001b[H').map(stripAnsi)[1] ?? '';
@@ -447,6 +455,8 @@ describe('atmosphere approve', () => {
       expect(first).toContain('[ ] qwen3:1.7b');
       expect(first).toContain('[x] llama3.2:3b');
       expect(first).toContain('Microphone: Blue Yeti: ◂ transcription only ▸');
+      expect(first).toContain('    [x] expose for training');
+      expect(first).toContain('    [ ] expose for image generation');
       expect(lastScreen(result.output)).toContain('> [x] llama3.2:3b');
       expect(stripAnsi(result.output)).toContain('Nothing written: config.yaml is unchanged.');
       expect(result.stty).toMatch(/(^|\s)icanon(\s|$)/m);
@@ -480,6 +490,32 @@ describe('atmosphere approve', () => {
       const written = parseYaml(readFileSync(ttyConfig, 'utf8')) as WrittenConfig;
       expect(written.expose.hardware).toMatchObject({ location: true, microphone: 'transcription_only' });
       expect(written.limits).toEqual({ max_vram_percent: 70 });
+    });
+
+    it('ticks the GPU purposes one by one, writes them as a mapping and --show prints them', async () => {
+      const result = await approveInPty([
+        { wait: 'enter review', send: ['j', 'j', ' ', 'j', ' ', KEY.enter] },
+        { wait: 'y write config.yaml', send: ['y'] },
+      ]);
+      expect(result.failed).toBeNull();
+      expect(result.status).toBe(0);
+      const review =
+        result.output
+          .split('\u001b[H')
+          .map(stripAnsi)
+          .find((s) => s.includes('y write config.yaml')) ?? '';
+      expect(review).toContain('for inference and image generation (was for inference and training)');
+      const written = parseYaml(readFileSync(ttyConfig, 'utf8')) as WrittenConfig;
+      expect(written.expose.hardware.gpu).toEqual({
+        inference: true,
+        training: false,
+        image_generation: true,
+      });
+      const show = await runAtmosphere(['--home', ttyHome, 'approve', '--show'], { env });
+      expect(show.code).toBe(0);
+      expect(show.stdout).toContain(
+        'gpu: on for inference and image generation (mesh work up to 70% of VRAM)',
+      );
     });
   });
 });

@@ -149,10 +149,12 @@ describe('live exposure changes', () => {
       body: JSON.stringify({ max_concurrent: 2, max_queue: 4 }),
     });
     expect(limits.status, await limits.clone().text()).toBe(200);
-    expect(((await limits.json()) as { limits: Record<string, unknown> }).limits).toMatchObject({
-      max_concurrent: 2,
-      max_queue: 4,
-    });
+    const answer = (await limits.json()) as {
+      limits: Record<string, unknown>;
+      usage: Record<string, unknown>;
+    };
+    expect(answer.limits).toMatchObject({ max_concurrent: 2, max_queue: 4 });
+    expect(answer.usage).toMatchObject({ running: 0, queued: 0, maxConcurrent: 2, maxQueue: 4 });
     const access = (await (await api('a', '/api/access')).json()) as { access: { mesh_ids: string[] } };
     expect(access.access.mesh_ids).toEqual(['*']);
   });

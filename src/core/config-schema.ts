@@ -113,6 +113,31 @@ const limitsSection = z
 
 const microphoneMode = z.union([z.boolean(), z.enum(['whisper_only', 'transcription_only', 'always_on'])]);
 
+/** What the GPU may be used for by mesh work, each a key of `expose.hardware.gpu` in its object form. */
+export const GPU_PURPOSES = ['inference', 'training', 'image_generation'] as const;
+export type GpuPurpose = (typeof GPU_PURPOSES)[number];
+
+/**
+ * `expose.hardware.gpu`: `true` or `false` for all mesh work or none, or the purposes one by one
+ * (each true unless the object says otherwise).
+ */
+const gpuSetting = z.union([
+  z.boolean(),
+  z.strictObject({
+    inference: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Model work: chat, completions, embeddings, transcription (work type inference and the rest)',
+      ),
+    training: z.boolean().default(true).describe('Training and fine-tuning (work type training)'),
+    image_generation: z
+      .boolean()
+      .default(true)
+      .describe('Image generation (capabilities of type vision/generate)'),
+  }),
+]);
+
 const exposeSection = z
   .strictObject({
     models: z
@@ -126,7 +151,9 @@ const exposeSection = z
       .describe('Which models the mesh may use (globs; "*" means all)'),
     hardware: z
       .strictObject({
-        gpu: z.boolean().default(true).describe('Run mesh work on the GPU'),
+        gpu: gpuSetting
+          .default(true)
+          .describe('Run mesh work on the GPU: true, false, or {inference, training, image_generation}'),
         camera: z.boolean().default(false).describe('Let the mesh take photos and video'),
         microphone: microphoneMode
           .default(false)

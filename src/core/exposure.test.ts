@@ -6,8 +6,14 @@ import { configSchema } from './config-schema.js';
 import {
   capabilityExposure,
   exposedToMeshes,
+  gpuAllowedFor,
+  gpuExposed,
+  gpuPurposeOf,
+  gpuPurposes,
+  gpuSettingOf,
   hardwareUsedBy,
   modelVramBytes,
+  sameGpuSetting,
   totalGpuMemoryBytes,
   vramDecision,
 } from './exposure.js';
@@ -255,6 +261,48 @@ describe('the VRAM cap', () => {
     ).toMatchObject({ allowed: false, rule: 'expose.hardware.gpu' });
   });
 
+  it('names the purpose the GPU is not exposed for in the refusal', () => {
+    const hardware = config({ expose: { hardware: { gpu: { image_generation: false } } } }).expose.hardware;
+    const painter = device('comfyui/sdxl', 'vision/generate');
+    const d = vramDecision({
+      modelBytes: GIB,
+      gpuMemoryBytes: 24 * GIB,
+      maxVramPercent: 80,
+      gpuAllowed: gpuAllowedFor(hardware, painter),
+      gpuPurpose: gpuPurposeOf(painter),
+    });
+    expect(d).toMatchObject({ allowed: false, rule: 'expose.hardware.gpu' });
+    expect(d.reason).toBe(
+      'the owner does not let mesh work use the GPU for image generation (expose.hardware.gpu)',
+    );
+    const chat = model('ollama', 'llama3.2:3b');
+    expect(
+      vramDecision({
+        modelBytes: GIB,
+        gpuMemoryBytes: 24 * GIB,
+        maxVramPercent: 80,
+        gpuAllowed: gpuAllowedFor(hardware, chat),
+        gpuPurpose: gpuPurposeOf(chat),
+      }),
+    ).toMatchObject({ allowed: true, rule: 'limits.max_vram_percent' });
+  });
+
+  it('reads a GPU setting given as it is configured for the purpose of the work, inference by default', () => {
+    const check = { modelBytes: GIB, gpuMemoryBytes: 24 * GIB, maxVramPercent: 80 };
+    const noImages = { inference: true, training: true, image_generation: false };
+    expect(vramDecision({ ...check, gpuAllowed: noImages })).toMatchObject({ allowed: true });
+    expect(vramDecision({ ...check, gpuAllowed: noImages, gpuPurpose: 'image_generation' })).toMatchObject({
+      allowed: false,
+      rule: 'expose.hardware.gpu',
+    });
+    const noInference = vramDecision({ ...check, gpuAllowed: { ...noImages, inference: false } });
+    expect(noInference).toMatchObject({ allowed: false, rule: 'expose.hardware.gpu' });
+    expect(noInference.reason).toContain('use the GPU for inference');
+    expect(vramDecision({ ...check, gpuAllowed: false }).reason).toBe(
+      'the owner does not let mesh work use the GPU (expose.hardware.gpu)',
+    );
+  });
+
   it('counts a loaded model by its GPU footprint and an unloaded one by its size', () => {
     expect(modelVramBytes({ sizeBytes: 2_000, loaded: true, vramBytes: 2_500 })).toBe(2_500);
     expect(modelVramBytes({ sizeBytes: 2_000, loaded: false, vramBytes: null })).toBe(2_000);
@@ -267,5 +315,90 @@ describe('the VRAM cap', () => {
     );
     expect(totalGpuMemoryBytes([{ vramBytes: null }])).toBeNull();
     expect(totalGpuMemoryBytes([])).toBeNull();
+  });
+});
+
+describe('what the GPU is exposed for', () => {
+  const chat = model('ollama', 'llama3.2:3b');
+  const embed = parseCapability(
+    { id: 'ollama/nomic-embed-text', type: 'llm/embed', metadata: { backend: 'ollama' } },
+    { nodeId: NODE },
+  );
+  const painter = device('comfyui/sdxl', 'vision/generate', { hardware: 'gpu' });
+  const trainer = parseCapability(
+    { id: 'trainer/lora', type: 'llm/finetune', workType: 'training', metadata: { hardware: 'gpu' } },
+    { nodeId: NODE },
+  );
+  const gpu = device('gpu/0', 'compute/gpu');
+
+  it('maps image generation to vision/generate, training to the training work type, and the rest to inference', () => {
+    expect(gpuPurposeOf(chat)).toBe('inference');
+    expect(gpuPurposeOf(embed)).toBe('inference');
+    expect(gpuPurposeOf(painter)).toBe('image_generation');
+    expect(gpuPurposeOf({ type: 'vision/generate', workType: 'training' })).toBe('image_generation');
+    expect(gpuPurposeOf(trainer)).toBe('training');
+    // raw GPU compute is training work unless it says otherwise
+    expect(gpuPurposeOf(gpu)).toBe('training');
+    expect(gpuPurposeOf({ type: 'compute/gpu', workType: 'inference' })).toBe('inference');
+  });
+
+  it('reads true and false as every purpose and the object purpose by purpose', () => {
+    const hw = (gpu: ConfigInput) => config(gpu).expose.hardware;
+    const partial = hw({ expose: { hardware: { gpu: { training: false, image_generation: false } } } });
+    expect(partial.gpu).toEqual({ inference: true, training: false, image_generation: false });
+    expect([chat, trainer, painter].map((c) => gpuAllowedFor(partial, c))).toEqual([true, false, false]);
+    expect([chat, trainer, painter].map((c) => gpuAllowedFor(hw({}), c))).toEqual([true, true, true]);
+    const off = hw({ expose: { hardware: { gpu: false } } });
+    expect([chat, trainer, painter].map((c) => gpuAllowedFor(off, c))).toEqual([false, false, false]);
+  });
+
+  it('turns purposes into the shortest setting and compares settings by what they allow', () => {
+    expect(gpuSettingOf({ inference: true, training: true, image_generation: true })).toBe(true);
+    expect(gpuSettingOf({ inference: false, training: false, image_generation: false })).toBe(false);
+    expect(gpuSettingOf({ inference: true, training: false, image_generation: true })).toEqual({
+      inference: true,
+      training: false,
+      image_generation: true,
+    });
+    expect(gpuPurposes(false)).toEqual({ inference: false, training: false, image_generation: false });
+    const allOn = { inference: true, training: true, image_generation: true };
+    expect(sameGpuSetting(true, allOn)).toBe(true);
+    expect(sameGpuSetting(true, { ...allOn, training: false })).toBe(false);
+    expect(gpuExposed({ inference: false, training: false, image_generation: true })).toBe(true);
+    expect(gpuExposed({ inference: false, training: false, image_generation: false })).toBe(false);
+  });
+
+  it('gates capabilities that use the GPU by the purpose of their work', () => {
+    const cfg = config({
+      expose: {
+        hardware: { gpu: { image_generation: false } },
+        capabilities: { allow: ['comfyui/*', 'trainer/*'] },
+      },
+    });
+    expect(exposed(cfg, painter)).toEqual([false, 'expose.hardware.gpu']);
+    expect(exposed(cfg, trainer)).toEqual([true, 'expose.capabilities.allow']);
+    expect(exposed(cfg, gpu)).toEqual([true, 'expose.hardware.gpu']);
+    const inferenceOnly = config({
+      expose: { hardware: { gpu: { training: false, image_generation: false } } },
+    });
+    expect(exposed(inferenceOnly, gpu)).toEqual([false, 'expose.hardware.gpu']);
+    expect(exposed(inferenceOnly, trainer)).toEqual([false, 'expose.hardware.gpu']);
+    expect(exposed(inferenceOnly, chat)).toEqual([true, 'expose.models.ollama']);
+  });
+
+  it('accepts the object form with every purpose defaulting to on, and rejects unknown purposes', () => {
+    expect(config({ expose: { hardware: { gpu: {} } } }).expose.hardware.gpu).toEqual({
+      inference: true,
+      training: true,
+      image_generation: true,
+    });
+    expect(config().expose.hardware.gpu).toBe(true);
+    const typo = configSchema.safeParse({ expose: { hardware: { gpu: { trainng: false } } } });
+    expect(typo.success).toBe(false);
+    expect(typo.error?.issues[0]).toMatchObject({
+      code: 'unrecognized_keys',
+      path: ['expose', 'hardware', 'gpu'],
+    });
+    expect(configSchema.safeParse({ expose: { hardware: { gpu: 'inference' } } }).success).toBe(false);
   });
 });

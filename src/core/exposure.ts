@@ -9,6 +9,8 @@
  *    `metadata.hardware`) follows that device's switch. The switch is the owner's explicit answer:
  *    an off switch is not overridden by `expose.capabilities.allow`, and an on switch exposes the
  *    device itself (a capability that merely uses an allowed device goes on to the next rules).
+ *    The GPU may be exposed for some purposes only (`{ inference, training, image_generation }`):
+ *    a capability that uses it is judged by the purpose of its work (see `gpuPurposeOf`).
  *    The microphone has modes: `false` keeps everything that uses it private; `whisper_only` and
  *    `transcription_only` expose only `audio/transcribe` capabilities fed by it (speech becomes
  *    text on this node; raw `audio/capture` stays private); `true` and `always_on` expose both
@@ -19,7 +21,8 @@
  * 6. Anything else (Matter devices, sensors, services ...) is private until the owner allows it.
  */
 import type { Capability } from './capability.js';
-import type { ResolvedConfig } from './config-schema.js';
+import type { GpuPurpose, ResolvedConfig } from './config-schema.js';
+import { GPU_PURPOSES } from './config-schema.js';
 import { matchesAnyGlob } from './glob.js';
 
 export interface ExposureDecision {
@@ -60,6 +63,85 @@ function ofType(type: string, family: string): boolean {
   return type === family || type.startsWith(`${family}/`);
 }
 
+// ---- what the GPU may be used for ------------------------------------------------------------
+
+/** `expose.hardware.gpu`: `true`, `false`, or the purposes one by one. */
+export type GpuSetting = ResolvedConfig['expose']['hardware']['gpu'];
+
+/** Each GPU purpose on or off. */
+export type GpuPurposes = Readonly<Record<GpuPurpose, boolean>>;
+
+/** `image generation`, `training`, `inference`: a purpose in words. */
+export function gpuPurposeLabel(purpose: GpuPurpose): string {
+  return purpose === 'image_generation' ? 'image generation' : purpose;
+}
+
+/** `vision/generate`: the capabilities the `image_generation` purpose speaks about. */
+export const IMAGE_GENERATION_TYPE = 'vision/generate';
+
+/**
+ * The GPU purpose a capability's work falls under: `image_generation` for `vision/generate`
+ * capabilities, `training` for work of type `training` (raw `compute/gpu` counts as training
+ * unless it declares another work type), and `inference` for all other model work (chat,
+ * completions, embeddings, transcription, retrieval over a model).
+ */
+export function gpuPurposeOf(capability: Pick<Capability, 'type' | 'workType'>): GpuPurpose {
+  if (ofType(capability.type, IMAGE_GENERATION_TYPE)) return 'image_generation';
+  if (capability.workType === 'training') return 'training';
+  return 'inference';
+}
+
+/** The setting as one switch per purpose: `true` turns every purpose on, `false` every one off. */
+export function gpuPurposes(setting: GpuSetting): GpuPurposes {
+  if (typeof setting === 'boolean') {
+    return { inference: setting, training: setting, image_generation: setting };
+  }
+  return {
+    inference: setting.inference,
+    training: setting.training,
+    image_generation: setting.image_generation,
+  };
+}
+
+/** Whether mesh work may use the GPU for anything at all. */
+export function gpuExposed(setting: GpuSetting): boolean {
+  const purposes = gpuPurposes(setting);
+  return GPU_PURPOSES.some((p) => purposes[p]);
+}
+
+/**
+ * The setting to write for these purposes: `true` when all are on, `false` when none is, else the
+ * object with all three keys.
+ */
+export function gpuSettingOf(purposes: GpuPurposes): GpuSetting {
+  const on = GPU_PURPOSES.filter((p) => purposes[p]);
+  if (on.length === GPU_PURPOSES.length) return true;
+  if (on.length === 0) return false;
+  return {
+    inference: purposes.inference,
+    training: purposes.training,
+    image_generation: purposes.image_generation,
+  };
+}
+
+/** Whether two settings allow the same purposes (`true` and an all-on object are the same). */
+export function sameGpuSetting(a: GpuSetting, b: GpuSetting): boolean {
+  const pa = gpuPurposes(a);
+  const pb = gpuPurposes(b);
+  return GPU_PURPOSES.every((p) => pa[p] === pb[p]);
+}
+
+/**
+ * Whether `expose.hardware.gpu` lets mesh work of this capability's kind use the GPU: the
+ * setting's answer for `gpuPurposeOf(capability)`.
+ */
+export function gpuAllowedFor(
+  hardware: Pick<ResolvedConfig['expose']['hardware'], 'gpu'>,
+  capability: Pick<Capability, 'type' | 'workType'>,
+): boolean {
+  return gpuPurposes(hardware.gpu)[gpuPurposeOf(capability)];
+}
+
 /**
  * The devices a capability uses: the device its type names (`sensor/camera`, `audio/capture`,
  * `audio/playback`, `sensor/location`, `screen/*`, `compute/gpu`) plus those listed in
@@ -81,14 +163,15 @@ export function hardwareUsedBy(capability: Pick<Capability, 'type' | 'metadata'>
 
 /**
  * What the `expose.hardware` switches say about a capability. A switch that is off (or a
- * microphone mode that does not allow this use) refuses it. A switch that is on exposes what it
+ * microphone mode that does not allow this use, or a GPU not exposed for the purpose of this
+ * capability's work) refuses it. A switch that is on exposes what it
  * speaks about: a device itself (`sensor/camera`, `audio/capture` ...) and, for the microphone, a
  * transcription capability fed by it. Anything else that merely uses an allowed device is left to
  * the other rules (null), as is a capability that uses no device.
  */
 export function hardwareExposure(
   hardware: ResolvedConfig['expose']['hardware'],
-  capability: Pick<Capability, 'type' | 'metadata'>,
+  capability: Pick<Capability, 'type' | 'metadata' | 'workType'>,
 ): ExposureDecision | null {
   const used = hardwareUsedBy(capability);
   if (used.length === 0) return null;
@@ -100,6 +183,8 @@ export function hardwareExposure(
       if (mode === false) return { exposed: false, rule };
       if ((mode === 'whisper_only' || mode === 'transcription_only') && !transcribes)
         return { exposed: false, rule };
+    } else if (device === 'gpu') {
+      if (!gpuAllowedFor(hardware, capability)) return { exposed: false, rule };
     } else if (!hardware[device]) {
       return { exposed: false, rule };
     }
@@ -177,8 +262,16 @@ export interface VramCheck {
   readonly gpuMemoryBytes: number | null;
   /** `limits.max_vram_percent`. */
   readonly maxVramPercent: number;
-  /** `expose.hardware.gpu`. */
-  readonly gpuAllowed: boolean;
+  /**
+   * Whether `expose.hardware.gpu` lets this work use the GPU: already decided
+   * (`gpuAllowedFor(hardware, capability)`), or the setting itself, read for `gpuPurpose`.
+   */
+  readonly gpuAllowed: GpuSetting;
+  /**
+   * The purpose of the work (`gpuPurposeOf(capability)`): which purpose of a setting given as
+   * `gpuAllowed` applies (inference when absent: what local model servers run), named in a refusal.
+   */
+  readonly gpuPurpose?: GpuPurpose;
 }
 
 export interface VramDecision {
@@ -199,11 +292,12 @@ function gigabytes(bytes: number): string {
 
 /**
  * May mesh work run a local model of `modelBytes` on this device's GPU? Refused when the model is
- * larger than `max_vram_percent` of the GPU memory, or when the owner turned `expose.hardware.gpu`
- * off on a device that has a GPU: local model servers (Ollama, llama.cpp) put models on the GPU
- * when there is one, so "no GPU for the mesh" means no local model work for the mesh there. A
- * device without a known GPU runs models on the CPU, so neither rule applies; nor does the cap
- * when the model's size is unknown.
+ * larger than `max_vram_percent` of the GPU memory, or when the owner's `expose.hardware.gpu` does
+ * not allow this work (`gpuAllowed`: off, or off for its purpose) on a device that has a GPU: local
+ * model servers (Ollama, llama.cpp) put models on the GPU when there is one, so "no GPU for the
+ * mesh" means no local model work of that kind for the mesh there. A device without a known GPU
+ * runs models on the CPU, so neither rule applies; nor does the cap when the model's size is
+ * unknown.
  */
 export function vramDecision(check: VramCheck): VramDecision {
   const { modelBytes, gpuMemoryBytes, maxVramPercent } = check;
@@ -216,11 +310,18 @@ export function vramDecision(check: VramCheck): VramDecision {
     };
   }
   const limitBytes = Math.floor((gpuMemoryBytes * maxVramPercent) / 100);
-  if (!check.gpuAllowed) {
+  // a decided boolean answers for any purpose; a setting is read for the work's purpose
+  const purpose: GpuPurpose | undefined =
+    check.gpuPurpose ?? (typeof check.gpuAllowed === 'boolean' ? undefined : 'inference');
+  if (!gpuPurposes(check.gpuAllowed)[purpose ?? 'inference']) {
     return {
       allowed: false,
       rule: 'expose.hardware.gpu',
-      reason: 'the owner does not let mesh work use the GPU (expose.hardware.gpu is false)',
+      reason:
+        purpose === undefined
+          ? 'the owner does not let mesh work use the GPU (expose.hardware.gpu)'
+          : `the owner does not let mesh work use the GPU for ${gpuPurposeLabel(purpose)} ` +
+            `(expose.hardware.gpu)`,
       limitBytes,
     };
   }

@@ -338,6 +338,7 @@ export class AtmosphereNode implements Startable {
                 return { id: cap.id, type: cap.type, exposed: decision.exposed, rule: decision.rule };
               }),
             configError: () => live.error,
+            usage: () => limiter.stats(),
             update: (sections) => {
               setConfigSections(home.config, sections);
               live.reload();

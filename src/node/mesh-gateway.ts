@@ -22,6 +22,8 @@ import type {
   RouteReceipt,
 } from '../core/index.js';
 import {
+  gpuAllowedFor,
+  gpuPurposeOf,
   AbortedError,
   AtmosphereError,
   ChatResultBuilder,
@@ -567,7 +569,8 @@ export class MeshGateway implements InferenceGateway {
         modelBytes,
         gpuMemoryBytes,
         maxVramPercent: policy.limits.max_vram_percent,
-        gpuAllowed: policy.expose.hardware.gpu,
+        gpuAllowed: gpuAllowedFor(policy.expose.hardware, capability),
+        gpuPurpose: gpuPurposeOf(capability),
       });
       if (!decision.allowed) {
         throw new VramLimitError(`${capability.id}: ${decision.reason}`, {

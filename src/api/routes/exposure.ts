@@ -21,6 +21,8 @@ export interface ExposureControl {
   capabilities(): readonly ExposedCapabilityInfo[];
   /** Why config.yaml on disk is not in effect (it is invalid), or null. */
   configError(): string | null;
+  /** How the limits are used right now (running, queued, refused ...), when the node tracks it. */
+  usage?(): unknown;
   /**
    * Replaces whole sections in config.yaml (validated first; an invalid value changes nothing) and
    * applies them at once: the node re-announces what it exposes.

@@ -162,6 +162,44 @@ describe('the checklist state machine', () => {
     expect(press(s, 'space')).toBe(s);
   });
 
+  it('keeps a parent toggle on exactly while one of its children is on', () => {
+    const items: ChecklistItem[] = [
+      toggleItem({ key: 'p', group: 'P', label: 'parent' }, true),
+      toggleItem({ key: 'c1', group: 'P', label: 'one', parent: 'p' }, true),
+      toggleItem({ key: 'c2', group: 'P', label: 'two', parent: 'p' }, false),
+      toggleItem({ key: 'q', group: 'P', label: 'sibling' }, false),
+    ];
+    const checked = (st: ChecklistState) => st.items.map((i) => i.checked);
+    let s = press(initialChecklist(items), 'down', 'space');
+    expect(checked(s)).toEqual([false, false, false, false]);
+    s = press(s, 'down', 'right');
+    expect(checked(s)).toEqual([true, false, true, false]);
+    s = press(s, 'home', 'space');
+    expect(checked(s)).toEqual([false, false, false, false]);
+    s = press(s, 'm');
+    expect(checked(s)).toEqual([true, true, true, false]);
+    s = press(s, 'down', 'left');
+    expect(checked(s)).toEqual([true, false, true, false]);
+    s = press(s, 'end', 'space', 'space');
+    expect(checked(s)).toEqual([true, false, true, false]);
+    const lines = renderChecklist(s, {
+      width: 80,
+      height: 20,
+      color: false,
+      cursor: false,
+      title: [],
+      review: [],
+    });
+    expect(lines).toEqual([
+      '',
+      'P (1 of 2 on)',
+      '  [x] parent',
+      '    [ ] one',
+      '    [x] two',
+      '  [ ] sibling',
+    ]);
+  });
+
   it('aborts with q or Ctrl-C from the list and from the review', () => {
     expect(press(smallList(), 'q').outcome).toBe('aborted');
     expect(pressKey(smallList(), key('c', { ctrl: true })).outcome).toBe('aborted');
@@ -178,6 +216,9 @@ describe('the approve checklist', () => {
     const items = checklistItems(scan, baseChoices(scan));
     expect(items.map((i) => `${i.group} | ${i.label}`)).toEqual([
       `${GROUPS.gpu} | GPU: NVIDIA GeForce RTX 4090 (24.0 GB)`,
+      `${GROUPS.gpu} | expose for inference`,
+      `${GROUPS.gpu} | expose for training`,
+      `${GROUPS.gpu} | expose for image generation`,
       `${GROUPS.gpu} | Mesh work may use up to`,
       `${GROUPS.ollama} | llama3.2:3b`,
       `${GROUPS.ollama} | codellama:34b`,
@@ -247,6 +288,72 @@ describe('the approve checklist', () => {
   });
 });
 
+describe('the GPU purposes', () => {
+  const scan = fixtureScan();
+  const withGpu = (gpu: ApprovalChoices['hardware']['gpu']): ApprovalChoices => ({
+    ...baseChoices(scan),
+    hardware: { ...baseChoices(scan).hardware, gpu },
+  });
+  const purposesOf = (st: ChecklistState) =>
+    ['hardware:gpu', 'gpu:inference', 'gpu:training', 'gpu:image_generation'].map(
+      (k) => itemByKey(st, k)?.checked,
+    );
+  const at = (st: ChecklistState, k: string): ChecklistState => ({
+    ...st,
+    cursor: st.items.findIndex((i) => i.key === k),
+  });
+
+  it('ticks each purpose as the GPU setting says, in either form', () => {
+    const partial = initialChecklist(
+      checklistItems(scan, withGpu({ inference: true, training: false, image_generation: true })),
+    );
+    expect(purposesOf(partial)).toEqual([true, true, false, true]);
+    expect(purposesOf(initialChecklist(checklistItems(scan, withGpu(true))))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(purposesOf(initialChecklist(checklistItems(scan, withGpu(false))))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('reads the purposes back as the object only when some are on and some off', () => {
+    const base = withGpu({ inference: true, training: true, image_generation: false });
+    let s = initialChecklist(checklistItems(scan, base));
+    expect(choicesFromChecklist(s, base, scan).hardware.gpu).toEqual({
+      inference: true,
+      training: true,
+      image_generation: false,
+    });
+    s = press(at(s, 'gpu:image_generation'), 'space');
+    expect(choicesFromChecklist(s, base, scan).hardware.gpu).toBe(true);
+    s = press(at(s, 'gpu:training'), 'space');
+    expect(choicesFromChecklist(s, base, scan).hardware.gpu).toEqual({
+      inference: true,
+      training: false,
+      image_generation: true,
+    });
+    s = press(at(s, 'hardware:gpu'), 'space');
+    const off = choicesFromChecklist(s, base, scan);
+    expect(off.hardware.gpu).toBe(false);
+    expect(off.candidates['gpu/0']).toBe(false);
+    s = press(s, 'space');
+    const on = choicesFromChecklist(s, base, scan);
+    expect(on.hardware.gpu).toBe(true);
+    expect(on.candidates['gpu/0']).toBe(true);
+    s = press(at(s, 'gpu:inference'), 'space');
+    s = press(at(s, 'gpu:training'), 'space');
+    s = press(at(s, 'gpu:image_generation'), 'space');
+    expect(itemByKey(s, 'hardware:gpu')?.checked).toBe(false);
+    expect(choicesFromChecklist(s, base, scan).hardware.gpu).toBe(false);
+  });
+});
+
 describe('the checklist screen', () => {
   const view = (over: Partial<ChecklistView> = {}): ChecklistView => ({
     width: 100,
@@ -257,16 +364,30 @@ describe('the checklist screen', () => {
     ...over,
   });
 
-  it('marks the cursor, counts each group and shows the GPU purposes with the GPU checkbox', () => {
+  it('marks the cursor, counts each group and shows the GPU purposes indented under the GPU', () => {
     const scan = fixtureScan();
-    const s = press(initialChecklist(checklistItems(scan, baseChoices(scan))), 'down');
+    const s = press(
+      initialChecklist(checklistItems(scan, baseChoices(scan))),
+      'down',
+      'down',
+      'down',
+      'down',
+    );
     const lines = renderChecklist(s, view());
     expect(lines.slice(0, 3)).toEqual(['Atmosphere · approve', LIST_HELP, '']);
     expect(lines).toContain('> Mesh work may use up to: ◂ 80% of VRAM ▸  limits.max_vram_percent');
-    expect(lines.some((l) => l.startsWith('      expose for: [x] inference   [ ] training'))).toBe(true);
+    expect(lines.slice(3, 8)).toEqual([
+      GROUPS.gpu,
+      '  [x] GPU: NVIDIA GeForce RTX 4090 (24.0 GB)  can run 70B models (Q4), image generation (SDXL)',
+      '    [x] expose for inference  chat, completions, embeddings, transcription on local models',
+      '    [x] expose for training  training and fine-tuning work',
+      '    [x] expose for image generation  vision/generate capabilities',
+    ]);
     expect(lines).toContain(`${GROUPS.ollama} (1 of 2 on)`);
-    const off = renderChecklist(press(s, 'up', 'space'), view());
-    expect(off.some((l) => l.startsWith('      expose for: [ ] inference'))).toBe(true);
+    const off = renderChecklist(press(s, 'home', 'space'), view());
+    expect(off).toContain(
+      '    [ ] expose for inference  chat, completions, embeddings, transcription on local models',
+    );
     const styled = renderChecklist(s, view({ color: true }));
     expect(styled.join('\n')).toContain('\u001b[7m> Mesh work may use up to');
   });
@@ -274,7 +395,7 @@ describe('the checklist screen', () => {
   it('scrolls a long list to keep the cursor in view and says how much is hidden', () => {
     const scan = fixtureScan(100);
     let s = initialChecklist(checklistItems(scan, baseChoices(scan)));
-    s = press(s, ...Array.from({ length: 60 }, () => 'down'));
+    s = press(s, ...Array.from({ length: 63 }, () => 'down'));
     const lines = renderChecklist(s, view({ height: 20 }));
     expect(lines).toHaveLength(20);
     expect(lines.some((l) => l.startsWith('> [x] default/project-56'))).toBe(true);

@@ -3,6 +3,10 @@
  * (toggles and modes), a cursor, key presses in, a new state out; and the screen as lines of text
  * for a given terminal size. The terminal itself (raw mode, redraws) lives in approve.ts, so these
  * are tested by feeding key events, without a terminal.
+ *
+ * A toggle may sit under another (the GPU's purposes under the GPU): the parent is on exactly while
+ * one of its children is. Turning the parent off turns its children off, turning it on with none of
+ * them on turns them all on, and turning a child on or the last one off carries the parent along.
  */
 
 export interface ChecklistOption {
@@ -26,6 +30,8 @@ export interface ChecklistItem {
   readonly selected: number;
   /** Extra lines under the item; `{mark}` becomes its checkbox (`[x]` or `[ ]`). */
   readonly details: readonly string[];
+  /** The key of the toggle this toggle belongs under (shown indented below it); null for none. */
+  readonly parent: string | null;
 }
 
 export type ChecklistScreen = 'list' | 'review';
@@ -48,10 +54,11 @@ export interface KeyPress {
 }
 
 export function toggleItem(
-  init: Pick<ChecklistItem, 'key' | 'group' | 'label'> & Partial<Pick<ChecklistItem, 'note' | 'details'>>,
+  init: Pick<ChecklistItem, 'key' | 'group' | 'label'> &
+    Partial<Pick<ChecklistItem, 'note' | 'details' | 'parent'>>,
   checked: boolean,
 ): ChecklistItem {
-  return { note: '', details: [], ...init, checked, options: null, selected: 0 };
+  return { note: '', details: [], parent: null, ...init, checked, options: null, selected: 0 };
 }
 
 export function modeItem(
@@ -63,7 +70,7 @@ export function modeItem(
     0,
     options.findIndex((o) => o.value === value),
   );
-  return { note: '', details: [], ...init, checked: false, options, selected };
+  return { note: '', details: [], parent: null, ...init, checked: false, options, selected };
 }
 
 export function initialChecklist(items: readonly ChecklistItem[]): ChecklistState {
@@ -83,6 +90,30 @@ export function itemByKey(state: ChecklistState, key: string): ChecklistItem | u
 function replaceItem(state: ChecklistState, index: number, item: ChecklistItem): ChecklistState {
   const items = state.items.slice();
   items[index] = item;
+  return { ...state, items };
+}
+
+/** Sets a toggle, carrying its children (or its parent) along so that a parent is on iff a child is. */
+function setChecked(state: ChecklistState, index: number, checked: boolean): ChecklistState {
+  const item = state.items[index];
+  if (item === undefined || item.options !== null) return state;
+  const items = state.items.slice();
+  items[index] = { ...item, checked };
+  const isChild = (i: ChecklistItem, parent: string): boolean => i.parent === parent && i.options === null;
+  const children = items.filter((i) => isChild(i, item.key));
+  if (children.length > 0 && (!checked || !children.some((c) => c.checked))) {
+    items.forEach((i, at) => {
+      if (isChild(i, item.key)) items[at] = { ...i, checked };
+    });
+  }
+  if (item.parent !== null) {
+    const at = items.findIndex((i) => i.key === item.parent && i.options === null);
+    const parent = items[at];
+    if (parent !== undefined) {
+      const parentKey = parent.key;
+      items[at] = { ...parent, checked: items.some((i) => isChild(i, parentKey) && i.checked) };
+    }
+  }
   return { ...state, items };
 }
 
@@ -135,15 +166,20 @@ export function pressKey(state: ChecklistState, key: KeyPress): ChecklistState {
   const isMode = item.options !== null;
   switch (key.name) {
     case 'space':
-      return replaceItem(state, state.cursor, isMode ? cycle(item, 1) : { ...item, checked: !item.checked });
+    case 'm':
+      return isMode
+        ? replaceItem(state, state.cursor, cycle(item, 1))
+        : setChecked(state, state.cursor, !item.checked);
     case 'right':
     case 'l':
-      return replaceItem(state, state.cursor, isMode ? cycle(item, 1) : { ...item, checked: true });
+      return isMode
+        ? replaceItem(state, state.cursor, cycle(item, 1))
+        : setChecked(state, state.cursor, true);
     case 'left':
     case 'h':
-      return replaceItem(state, state.cursor, isMode ? cycle(item, -1) : { ...item, checked: false });
-    case 'm':
-      return replaceItem(state, state.cursor, isMode ? cycle(item, 1) : { ...item, checked: !item.checked });
+      return isMode
+        ? replaceItem(state, state.cursor, cycle(item, -1))
+        : setChecked(state, state.cursor, false);
     default:
       return state;
   }
@@ -197,14 +233,14 @@ interface Row {
 }
 
 function itemText(item: ChecklistItem, cursor: boolean, marked: boolean): string {
-  const pointer = marked && cursor ? '> ' : '  ';
+  const pointer = `${marked && cursor ? '> ' : '  '}${item.parent === null ? '' : '  '}`;
   if (item.options === null) return `${pointer}[${item.checked ? 'x' : ' '}] ${item.label}`;
   const value = item.options[item.selected]?.label ?? '';
   return `${pointer}${item.label}: ◂ ${value} ▸`;
 }
 
 function groupHeading(items: readonly ChecklistItem[], group: string): string {
-  const members = items.filter((i) => i.group === group);
+  const members = items.filter((i) => i.group === group && i.parent === null);
   const toggles = members.filter((i) => i.options === null);
   return toggles.length > 1
     ? `${group} (${toggles.filter((i) => i.checked).length} of ${toggles.length} on)`

@@ -1,12 +1,14 @@
 /**
  * The checklist `atmosphere approve` shows, grouped like the seed's mock (Part 1.2): the GPU with
- * what it is exposed for and its VRAM cap, each Ollama model, the LlamaFarm projects, model files
+ * what it is exposed for (inference, training, image generation: toggles under the GPU's own) and
+ * its VRAM cap, each Ollama model, the LlamaFarm projects, model files
  * nothing serves yet, other findings, then the devices (camera, microphone with "transcription
  * only", speaker, location, screen). Built from a scan and choices, and read back into choices.
  */
-import type { CandidateCapability, ScanReport } from '../../core/index.js';
+import type { CandidateCapability, GpuPurpose, GpuSetting, ScanReport } from '../../core/index.js';
+import { GPU_PURPOSES, gpuPurposeLabel, gpuPurposes, gpuSettingOf } from '../../core/index.js';
 import type { ApprovalChoices, HardwareSettings, MicrophoneSetting } from './approve-plan.js';
-import { candidateLabel, microphoneLabel, targetOf } from './approve-plan.js';
+import { candidateLabel, microphoneLabel, sameSwitch, switchedOn, targetOf } from './approve-plan.js';
 import type { ChecklistItem, ChecklistOption, ChecklistState } from './approve-checklist.js';
 import { itemByKey, modeItem, selectedValue, toggleItem } from './approve-checklist.js';
 
@@ -19,8 +21,17 @@ export const GROUPS = {
   devices: 'Devices, private by default',
 } as const;
 
-export const GPU_PURPOSES_LINE =
-  'expose for: {mark} inference   [ ] training   [ ] image generation  (only inference runs on this node today)';
+/** What each GPU purpose covers, shown beside its toggle. */
+const GPU_PURPOSE_NOTES: Readonly<Record<GpuPurpose, string>> = {
+  inference: 'chat, completions, embeddings, transcription on local models',
+  training: 'training and fine-tuning work',
+  image_generation: 'vision/generate capabilities',
+};
+
+/** The checklist key of a GPU purpose's toggle: `gpu:inference` … */
+export function gpuPurposeKey(purpose: GpuPurpose): string {
+  return `gpu:${purpose}`;
+}
 
 const GIB = 1024 ** 3;
 
@@ -80,10 +91,23 @@ export function checklistItems(scan: ScanReport | null, choices: ApprovalChoices
     const label =
       gpus.length === 1 ? (gpus[0]?.name ?? 'GPU') : `GPUs: ${deviceNames(candidates, 'gpu', 'GPU:')}`;
     const note = gpus[0]?.description.split('; ').slice(1).join('; ') ?? '';
+    const purposes = gpuPurposes(choices.hardware.gpu);
     items.push(
       toggleItem(
-        { key: 'hardware:gpu', group: GROUPS.gpu, label, note, details: [GPU_PURPOSES_LINE] },
-        choices.hardware.gpu,
+        { key: 'hardware:gpu', group: GROUPS.gpu, label, note },
+        GPU_PURPOSES.some((p) => purposes[p]),
+      ),
+      ...GPU_PURPOSES.map((purpose) =>
+        toggleItem(
+          {
+            key: gpuPurposeKey(purpose),
+            group: GROUPS.gpu,
+            label: `expose for ${gpuPurposeLabel(purpose)}`,
+            note: GPU_PURPOSE_NOTES[purpose],
+            parent: 'hardware:gpu',
+          },
+          purposes[purpose],
+        ),
       ),
       modeItem(
         {
@@ -171,6 +195,21 @@ export function checklistItems(scan: ScanReport | null, choices: ApprovalChoices
 }
 
 /**
+ * The GPU setting the checklist stands for: off when the GPU's toggle is, else its purposes
+ * (`true` when all are on); `fallback` when the checklist has no GPU.
+ */
+function gpuFromChecklist(state: ChecklistState, fallback: GpuSetting): GpuSetting {
+  const gpu = itemByKey(state, 'hardware:gpu');
+  if (gpu === undefined) return fallback;
+  if (!gpu.checked) return false;
+  const before = gpuPurposes(fallback);
+  const purposes = Object.fromEntries(
+    GPU_PURPOSES.map((p) => [p, itemByKey(state, gpuPurposeKey(p))?.checked ?? before[p]]),
+  ) as Record<GpuPurpose, boolean>;
+  return gpuSettingOf(purposes);
+}
+
+/**
  * The choices a checklist stands for. A device follows its kind's switch when the owner changed
  * that switch; otherwise it keeps the state it had in `base` (a rule naming one camera survives).
  */
@@ -183,7 +222,7 @@ export function choicesFromChecklist(
   const micItem = itemByKey(state, 'hardware:microphone');
   const vramItem = itemByKey(state, 'limit:max_vram_percent');
   const hardware: HardwareSettings = {
-    gpu: toggle('hardware:gpu', base.hardware.gpu),
+    gpu: gpuFromChecklist(state, base.hardware.gpu),
     camera: toggle('hardware:camera', base.hardware.camera),
     microphone: parseMicrophone(micItem ? selectedValue(micItem) : null, base.hardware.microphone),
     speaker: toggle('hardware:speaker', base.hardware.speaker),
@@ -196,10 +235,10 @@ export function choicesFromChecklist(
     const device = targetOf(c.id).hardware;
     if (device === null) {
       candidates[c.id] = toggle(`candidate:${c.id}`, base.candidates[c.id] ?? false);
-    } else if (hardware[device] === base.hardware[device]) {
-      candidates[c.id] = base.candidates[c.id] ?? hardware[device] !== false;
+    } else if (sameSwitch(device, hardware[device], base.hardware[device])) {
+      candidates[c.id] = base.candidates[c.id] ?? switchedOn(hardware, device);
     } else {
-      candidates[c.id] = hardware[device] !== false;
+      candidates[c.id] = switchedOn(hardware, device);
     }
   }
   return { candidates, hardware, maxVramPercent: Number.isFinite(vram) ? vram : base.maxVramPercent };

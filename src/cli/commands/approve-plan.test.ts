@@ -175,7 +175,7 @@ describe('starting choices', () => {
       'microphone/yeti': false,
     });
     expect(choices.hardware).toEqual({
-      gpu: true,
+      gpu: { inference: true, training: true, image_generation: false },
       camera: false,
       microphone: false,
       speaker: false,
@@ -390,7 +390,10 @@ describe('the summary', () => {
     const lines = summaryLines(summary);
     expect(lines).toContain('  qwen3:1.7b (was exposed)');
     expect(lines).toContain('  Microphone: Blue Yeti (transcription only) (was private)');
-    expect(lines).toContain('  GPU: NVIDIA GeForce RTX 4090 (24.0 GB), mesh work up to 70% of its memory');
+    expect(summary.exposed.find((e) => e.id === 'gpu/0')?.label).toBe(
+      'GPU: NVIDIA GeForce RTX 4090 (24.0 GB) for inference, training and image generation, mesh work up to 70% of its memory',
+    );
+    expect(lines).toContain(`  ${summary.exposed.find((e) => e.id === 'gpu/0')?.label.slice(0, 97)}…`);
     expect(lines).toContain('  Location');
     expect(lines.at(-1)).toBe('GPU memory mesh work may use: 70% (was 80%)');
     expect(lines.indexOf('  Location')).toBeGreaterThan(
@@ -425,7 +428,15 @@ describe('approve --show', () => {
     const text = formatExposureReport(report).join('\n');
     expect(text).toMatch(/private +ollama\/codellama:34b +expose\.capabilities\.deny\n/);
     expect(text).toMatch(/exposed +ollama\/llama3\.2:3b +expose\.models\.ollama \(default\)/);
-    expect(text).toContain('gpu: on (mesh work up to 80% of VRAM) (default)');
+    expect(text).toContain(
+      'gpu: on for inference, training and image generation (mesh work up to 80% of VRAM) (default)',
+    );
+    expect(report.hardware.find((h) => h.key === 'gpu')).toMatchObject({
+      setting: true,
+      exposed: true,
+      purposes: { inference: true, training: true, image_generation: true },
+    });
+    expect(report.hardware.find((h) => h.key === 'camera')?.purposes).toBeNull();
     expect(text).toContain('capabilities.deny: ollama/codellama:*');
     expect(text).toContain('Access: mesh_ids *');
   });
@@ -443,5 +454,103 @@ describe('approve --show', () => {
     expect(text).toContain('models.ollama: *');
     expect(text).toContain('Limits: max_concurrent 5');
     expect(text).not.toContain('none detected');
+  });
+});
+
+describe('the GPU purposes', () => {
+  const partial = { inference: true, training: false, image_generation: true } as const;
+
+  it('exposes the GPU device while it is exposed for any purpose', () => {
+    const gpu = byId('gpu/0');
+    expect(decideCandidate(configOf({ expose: { hardware: { gpu: partial } } }), gpu)).toEqual({
+      exposed: true,
+      rule: 'expose.hardware.gpu',
+    });
+    const none = { inference: false, training: false, image_generation: false };
+    expect(decideCandidate(configOf({ expose: { hardware: { gpu: none } } }), gpu).exposed).toBe(false);
+  });
+
+  it('keeps the purposes the file says, in either form, and proposes the recommendation where it says nothing', () => {
+    const file: ConfigInput = { expose: { hardware: { gpu: { training: false } } } };
+    expect(proposedChoices(configOf(file), scan, [file]).hardware.gpu).toEqual({
+      inference: true,
+      training: false,
+      image_generation: true,
+    });
+    const all: ConfigInput = { expose: { hardware: { gpu: true } } };
+    expect(proposedChoices(configOf(all), scan, [all]).hardware.gpu).toBe(true);
+    expect(proposedChoices(configOf(), scan, [{}]).hardware.gpu).toEqual({
+      inference: true,
+      training: true,
+      image_generation: false,
+    });
+    expect(currentChoices(configOf(file), scan).hardware.gpu).toEqual(configOf(file).expose.hardware.gpu);
+  });
+
+  it('writes the object only when some purposes are on and some off, else true or false', () => {
+    const config = configOf();
+    // the device follows the switch, as the checklist's choices have it
+    const withGpu = (gpu: ApprovalChoices['hardware']['gpu']) =>
+      plan(
+        config,
+        withCandidates(
+          { ...currentChoices(config, scan), hardware: { ...config.expose.hardware, gpu } },
+          { 'gpu/0': gpu !== false },
+        ),
+      );
+    expect(withGpu(partial).expose.hardware.gpu).toEqual(partial);
+    expect(withGpu(true).expose.hardware.gpu).toBe(true);
+    expect(withGpu(false).expose.hardware.gpu).toBe(false);
+    expect(exposedIds(config, withGpu(false))).not.toContain('gpu/0');
+    expect(exposedIds(config, withGpu(partial))).toContain('gpu/0');
+  });
+
+  it('keeps the purposes when a pattern exposes the GPU again, and switches it off with a deny', () => {
+    const config = configOf({ expose: { hardware: { gpu: partial } } });
+    const kept = plan(config, currentChoices(config, scan), [{ action: 'expose', pattern: 'gpu/0' }]);
+    expect(kept.expose.hardware.gpu).toEqual(partial);
+    const denied = plan(config, currentChoices(config, scan), [{ action: 'deny', pattern: 'gpu' }]);
+    expect(denied.expose.hardware.gpu).toBe(false);
+    const off = configOf({ expose: { hardware: { gpu: false } } });
+    const on = plan(off, currentChoices(off, scan), [{ action: 'expose', pattern: 'gpu/*' }]);
+    expect(on.expose.hardware.gpu).toBe(true);
+  });
+
+  it('says what the GPU is exposed for in the summary and counts a change of purposes', () => {
+    const config = configOf();
+    const result = plan(config, {
+      ...currentChoices(config, scan),
+      hardware: {
+        ...config.expose.hardware,
+        gpu: { inference: true, training: true, image_generation: false },
+      },
+    });
+    const summary = summarizePlan(config, result, scan);
+    expect(summary.changes).toBe(1);
+    expect(summary.exposed.find((e) => e.id === 'gpu/0')?.label).toBe(
+      'GPU: NVIDIA GeForce RTX 4090 (24.0 GB) for inference and training (was for inference, training and image generation), mesh work up to 80% of its memory',
+    );
+  });
+
+  it('prints the purposes with --show, and the purposes object in the JSON report', () => {
+    const file: ConfigInput = { expose: { hardware: { gpu: partial } } };
+    const report = exposureReport({
+      config: configOf(file),
+      scan,
+      explicitLayers: [file],
+      configPath: '/h/config.yaml',
+    });
+    expect(report.hardware.find((h) => h.key === 'gpu')).toMatchObject({
+      setting: partial,
+      exposed: true,
+      explicit: true,
+      purposes: partial,
+    });
+    expect(formatExposureReport(report)).toContain(
+      '  gpu: on for inference and image generation (mesh work up to 80% of VRAM)',
+    );
+    const off = configOf({ expose: { hardware: { gpu: false } } });
+    const offReport = exposureReport({ config: off, scan, explicitLayers: [{}], configPath: '/h/c.yaml' });
+    expect(formatExposureReport(offReport)).toContain('  gpu: off (default)');
   });
 });

@@ -8,9 +8,27 @@
  * → `expose.models.ollama|llamafarm`; `huggingface/…`, `gguf/…`, `transformers/…` →
  * `expose.models.huggingface`; `gpu/…`, `camera/…`, `microphone/…`, `speaker/…` (and `location`,
  * `screen`, which no probe finds yet) → `expose.hardware.*`; anything else → `expose.capabilities`.
+ * The GPU's switch also says what it is exposed for (inference, training, image generation): a
+ * `gpu/…` device is exposed while the GPU is exposed for any of them.
  */
-import type { CandidateCapability, Capability, ResolvedConfig, ScanReport } from '../../core/index.js';
-import { capabilityExposure, matchesAnyGlob, matchesGlob } from '../../core/index.js';
+import type {
+  CandidateCapability,
+  Capability,
+  GpuSetting,
+  ResolvedConfig,
+  ScanReport,
+} from '../../core/index.js';
+import {
+  GPU_PURPOSES,
+  capabilityExposure,
+  gpuExposed,
+  gpuPurposeLabel,
+  gpuPurposes,
+  gpuSettingOf,
+  matchesAnyGlob,
+  matchesGlob,
+  sameGpuSetting,
+} from '../../core/index.js';
 
 export const HARDWARE_KEYS = ['gpu', 'camera', 'microphone', 'speaker', 'location', 'screen'] as const;
 export type HardwareKey = (typeof HARDWARE_KEYS)[number];
@@ -21,13 +39,23 @@ const DEVICE_KEYS: readonly DeviceKey[] = ['gpu', 'camera', 'microphone', 'speak
 export type MicrophoneSetting = ResolvedConfig['expose']['hardware']['microphone'];
 
 export interface HardwareSettings {
-  gpu: boolean;
+  gpu: GpuSetting;
   camera: boolean;
   microphone: MicrophoneSetting;
   speaker: boolean;
   location: boolean;
   screen: boolean;
 }
+
+/**
+ * What the approval proposes for a GPU the scanner recommends (seed Part 1.2): inference and
+ * training, not image generation.
+ */
+export const RECOMMENDED_GPU: GpuSetting = gpuSettingOf({
+  inference: true,
+  training: true,
+  image_generation: false,
+});
 
 /** Private defaults (seed Part 7): camera, microphone, speaker, location and screen off; GPU on. */
 export const PRIVATE_HARDWARE_DEFAULTS: Readonly<HardwareSettings> = Object.freeze({
@@ -40,6 +68,30 @@ export const PRIVATE_HARDWARE_DEFAULTS: Readonly<HardwareSettings> = Object.free
 });
 
 export const DEFAULT_MAX_VRAM_PERCENT = 80;
+
+/** Whether a hardware switch exposes its device at all (a GPU for any purpose, a microphone in any mode). */
+export function switchedOn(hardware: Readonly<HardwareSettings>, key: HardwareKey): boolean {
+  if (key === 'gpu') return gpuExposed(hardware.gpu);
+  return hardware[key] !== false;
+}
+
+/** Whether two settings of one switch mean the same (a GPU's `true` and an all-on object do). */
+export function sameSwitch(
+  key: HardwareKey,
+  a: HardwareSettings[HardwareKey],
+  b: HardwareSettings[HardwareKey],
+): boolean {
+  if (key === 'gpu') return sameGpuSetting(a as GpuSetting, b as GpuSetting);
+  return a === b;
+}
+
+/** `inference, training and image generation`: what a GPU setting exposes the GPU for, or `nothing`. */
+export function gpuPurposesText(setting: GpuSetting): string {
+  const purposes = gpuPurposes(setting);
+  const on = GPU_PURPOSES.filter((p) => purposes[p]).map(gpuPurposeLabel);
+  if (on.length === 0) return 'nothing';
+  return on.length === 1 ? (on[0] ?? '') : `${on.slice(0, -1).join(', ')} and ${on[on.length - 1] ?? ''}`;
+}
 
 /** The `expose:` section as approve writes it (mutable while a plan is built). */
 export interface ExposeRules {
@@ -136,7 +188,7 @@ export function decideCandidate(
   }
   if (target.hardware !== null) {
     return {
-      exposed: expose.hardware[target.hardware] !== false,
+      exposed: switchedOn(expose.hardware, target.hardware),
       rule: `expose.hardware.${target.hardware}`,
     };
   }
@@ -186,7 +238,10 @@ export function recommendedChoices(config: ResolvedConfig, scan: ScanReport | nu
   const gpu = gpuRecommendation(scan);
   return {
     candidates,
-    hardware: { ...PRIVATE_HARDWARE_DEFAULTS, gpu: gpu ?? config.expose.hardware.gpu },
+    hardware: {
+      ...PRIVATE_HARDWARE_DEFAULTS,
+      gpu: gpu === null ? config.expose.hardware.gpu : gpu ? RECOMMENDED_GPU : false,
+    },
     maxVramPercent: config.limits.max_vram_percent,
   };
 }
@@ -216,7 +271,7 @@ export function proposedChoices(
       // a device follows its kind's switch unless a rule names it
       const own =
         decision.rule.startsWith('expose.capabilities.') && isExplicitKey(decision.rule, explicitLayers);
-      candidates[c.id] = own ? decision.exposed : hardware[target.hardware] !== false;
+      candidates[c.id] = own ? decision.exposed : switchedOn(hardware, target.hardware);
     } else {
       candidates[c.id] = isExplicitKey(decision.rule, explicitLayers)
         ? decision.exposed
@@ -280,6 +335,16 @@ export interface PlanInput {
   readonly patterns?: readonly PatternRule[];
 }
 
+/**
+ * Switches a device kind on, keeping what an already-on switch says: the microphone's mode, the
+ * GPU's purposes (off before: on for everything).
+ */
+function switchOn(rules: ExposeRules, key: HardwareKey): void {
+  if (switchedOn(rules.hardware, key)) return;
+  if (key === 'microphone') rules.hardware.microphone = true;
+  else rules.hardware[key] = true;
+}
+
 function addOnce(list: string[], value: string): void {
   if (!list.includes(value)) list.push(value);
 }
@@ -317,23 +382,15 @@ function applyPattern(
 
   const keys = hardwareKeysSwitched(pattern);
   for (const key of keys) {
-    if (key === 'microphone') {
-      rules.hardware.microphone = expose
-        ? rules.hardware.microphone === false
-          ? true
-          : rules.hardware.microphone
-        : false;
-    } else {
-      rules.hardware[key] = expose;
-    }
+    if (expose) switchOn(rules, key);
+    else rules.hardware[key] = false;
   }
   // A device-specific expose (`camera/video0`) needs its kind switched on; its siblings keep their
   // wanted state (exact denies are added for them when they must stay private).
   if (expose) {
     for (const c of matched) {
       const key = targetOf(c.id).hardware;
-      if (key === 'microphone' && rules.hardware.microphone === false) rules.hardware.microphone = true;
-      else if (key !== null && key !== 'microphone') rules.hardware[key] = true;
+      if (key !== null) switchOn(rules, key);
     }
   }
 
@@ -362,11 +419,8 @@ function applyPattern(
     removeAll(expose ? deny : allow, pattern);
     if (unmatched) {
       // a device the scan did not see: exposing it means switching its kind on; a deny is kept
-      const key = prefix as HardwareKey;
       if (!expose) addOnce(deny, pattern);
-      else if (key === 'microphone') {
-        if (rules.hardware.microphone === false) rules.hardware.microphone = true;
-      } else rules.hardware[key] = true;
+      else switchOn(rules, prefix as HardwareKey);
     }
   } else if (expose) {
     removeAll(deny, pattern);
@@ -411,10 +465,8 @@ function makeExposed(
     else addOnce(rules.models[target.list], target.modelId);
   } else if (target.kind === 'model-file' && target.modelId !== null) {
     addOnce(rules.models.huggingface, target.modelId);
-  } else if (target.hardware === 'microphone') {
-    if (rules.hardware.microphone === false) rules.hardware.microphone = true;
   } else if (target.hardware !== null) {
-    rules.hardware[target.hardware] = true;
+    switchOn(rules, target.hardware);
   } else {
     addOnce(allow, candidate.id);
   }
@@ -550,23 +602,28 @@ export function summarizePlan(
     const wasExposed = decideCandidate(current, c).exposed;
     let label = candidateLabel(c);
     const key = targetOf(c.id).hardware;
-    if (key === 'gpu' && exposed) label += `, mesh work up to ${plan.choices.maxVramPercent}% of its memory`;
+    if (key === 'gpu' && exposed) {
+      const before = current.expose.hardware.gpu;
+      const after = plan.expose.hardware.gpu;
+      label += ` for ${gpuPurposesText(after)}`;
+      if (wasExposed && !sameGpuSetting(before, after)) label += ` (was for ${gpuPurposesText(before)})`;
+      label += `, mesh work up to ${plan.choices.maxVramPercent}% of its memory`;
+    }
     if (key === 'microphone' && exposed) label += ` (${microphoneLabel(plan.expose.hardware.microphone)})`;
     entries.push({ id: c.id, label, exposed, wasExposed });
   }
   for (const key of HARDWARE_KEYS) {
     // a GPU switch with no GPU exposes nothing; the private kinds are listed either way
     if (key === 'gpu' || candidates.some((c) => targetOf(c.id).hardware === key)) continue;
-    const setting = plan.expose.hardware[key];
-    const exposed = setting !== false;
+    const exposed = switchedOn(plan.expose.hardware, key);
     let label = HARDWARE_LABELS[key];
     if (key !== 'location' && key !== 'screen' && scan !== null) label += ' (none detected)';
-    if (key === 'microphone' && exposed) label += `, ${microphoneLabel(setting)}`;
+    if (key === 'microphone' && exposed) label += `, ${microphoneLabel(plan.expose.hardware.microphone)}`;
     entries.push({
       id: `hardware/${key}`,
       label,
       exposed,
-      wasExposed: current.expose.hardware[key] !== false,
+      wasExposed: switchedOn(current.expose.hardware, key),
     });
   }
   const vramChanged = plan.choices.maxVramPercent !== current.limits.max_vram_percent;
@@ -574,12 +631,19 @@ export function summarizePlan(
   const before = current.expose.hardware.microphone;
   const after = plan.expose.hardware.microphone;
   const micChanged = before !== false && after !== false && before !== after;
+  // a change of what the GPU is exposed for while it stays exposed
+  const gpuBefore = current.expose.hardware.gpu;
+  const gpuAfter = plan.expose.hardware.gpu;
+  const gpuChanged = gpuExposed(gpuBefore) && gpuExposed(gpuAfter) && !sameGpuSetting(gpuBefore, gpuAfter);
   return {
     exposed: entries.filter((e) => e.exposed),
     private: entries.filter((e) => !e.exposed),
     maxVramPercent: { from: current.limits.max_vram_percent, to: plan.choices.maxVramPercent },
     changes:
-      entries.filter((e) => e.exposed !== e.wasExposed).length + (vramChanged ? 1 : 0) + (micChanged ? 1 : 0),
+      entries.filter((e) => e.exposed !== e.wasExposed).length +
+      (vramChanged ? 1 : 0) +
+      (micChanged ? 1 : 0) +
+      (gpuChanged ? 1 : 0),
   };
 }
 

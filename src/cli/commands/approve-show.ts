@@ -1,12 +1,22 @@
 /**
  * `atmosphere approve --show`: the exposure in effect — every candidate of the stored scan, exposed
  * or private and the config key that decided (and whether that key is set or is a default), the
- * hardware switches, the `expose` rules, limits and access. Pure: config and scan in, report out.
+ * hardware switches (the GPU with what it is exposed for), the `expose` rules, limits and access.
+ * Pure: config and scan in, report out.
  */
-import type { ResolvedConfig, ScanReport } from '../../core/index.js';
+import type { GpuPurposes, ResolvedConfig, ScanReport } from '../../core/index.js';
+import { gpuPurposes } from '../../core/index.js';
 import { formatTable } from '../output.js';
-import type { HardwareKey } from './approve-plan.js';
-import { HARDWARE_KEYS, decideCandidate, isExplicitKey, microphoneLabel, targetOf } from './approve-plan.js';
+import type { HardwareKey, HardwareSettings } from './approve-plan.js';
+import {
+  HARDWARE_KEYS,
+  decideCandidate,
+  gpuPurposesText,
+  isExplicitKey,
+  microphoneLabel,
+  switchedOn,
+  targetOf,
+} from './approve-plan.js';
 
 export interface CandidateExposure {
   readonly id: string;
@@ -23,8 +33,11 @@ export interface CandidateExposure {
 
 export interface HardwareExposure {
   readonly key: HardwareKey;
-  readonly setting: boolean | string;
+  /** As configured: a boolean, a microphone mode, or the GPU's purposes object. */
+  readonly setting: HardwareSettings[HardwareKey];
   readonly exposed: boolean;
+  /** For the GPU: what mesh work may use it for, each purpose on or off; null for the rest. */
+  readonly purposes: GpuPurposes | null;
   readonly explicit: boolean;
   /** Devices of this kind in the scan (`camera/video0` ...). */
   readonly devices: readonly string[];
@@ -66,7 +79,8 @@ export function exposureReport(input: {
     return {
       key,
       setting,
-      exposed: setting !== false,
+      exposed: switchedOn(config.expose.hardware, key),
+      purposes: key === 'gpu' ? gpuPurposes(config.expose.hardware.gpu) : null,
       explicit: isExplicitKey(`expose.hardware.${key}`, explicitLayers),
       devices: (scan?.candidates ?? []).filter((c) => targetOf(c.id).hardware === key).map((c) => c.id),
     };
@@ -87,11 +101,13 @@ const globs = (list: readonly string[]): string => (list.length === 0 ? '(none)'
 function hardwareWords(h: HardwareExposure, maxVramPercent: number, scanned: boolean): string {
   let words =
     h.key === 'microphone'
-      ? microphoneLabel(h.setting as boolean | 'whisper_only' | 'transcription_only' | 'always_on')
+      ? microphoneLabel(h.setting as HardwareSettings['microphone'])
       : h.exposed
         ? 'on'
         : 'off';
-  if (h.key === 'gpu' && h.exposed) words += ` (mesh work up to ${maxVramPercent}% of VRAM)`;
+  if (h.key === 'gpu' && h.exposed) {
+    words += ` for ${gpuPurposesText(h.setting as HardwareSettings['gpu'])} (mesh work up to ${maxVramPercent}% of VRAM)`;
+  }
   return `${h.key}: ${words}${h.explicit ? '' : ' (default)'}${scanned && h.devices.length === 0 && h.key !== 'location' && h.key !== 'screen' ? ' · none detected' : ''}`;
 }
 
