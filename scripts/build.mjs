@@ -1,8 +1,10 @@
-// Compiles src/ to dist/ and records the version and commit for `atmosphere --version`.
+// Compiles src/ to dist/, bundles the CLI into dist/bundle/ and records the version and commit for
+// `atmosphere --version`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -10,6 +12,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
+await bundleCli(root);
 
 let commit = process.env.ATMOSPHERE_BUILD_COMMIT ?? 'unknown';
 if (commit === 'unknown') {

@@ -1,5 +1,5 @@
-// Builds dist/ when it is missing or older than any source file, so `npm start` and `npm test` work
-// straight after `npm install` on a fresh clone.
+// Builds dist/ when it is missing, has no bundle, or is older than any source file or the build
+// scripts, so `npm start` and `npm test` work straight after `npm install` on a fresh clone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', 'build-info.json');
+const bundle = join(root, 'dist', 'bundle', 'atmosphere.js');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -23,8 +24,10 @@ const sourcesMtime = Math.max(
   newestMtime(join(root, 'src')),
   statSync(join(root, 'package.json')).mtimeMs,
   statSync(join(root, 'tsconfig.json')).mtimeMs,
+  statSync(join(root, 'scripts', 'build.mjs')).mtimeMs,
+  statSync(join(root, 'scripts', 'bundle.mjs')).mtimeMs,
 );
-if (!existsSync(stamp) || statSync(stamp).mtimeMs < sourcesMtime) {
+if (!existsSync(stamp) || !existsSync(bundle) || statSync(stamp).mtimeMs < sourcesMtime) {
   process.stderr.write('atmosphere: building dist/ ...\n');
   const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -1,6 +1,8 @@
 import { AtmosphereError, NodeNotRunningError, UnavailableError, toAtmosphereError } from '../core/errors.js';
 import { errorFromHttp } from '../core/http-errors.js';
 import type { HealthResponse, LoginTokenResponse, NodeStatusInfo } from '../core/index.js';
+import type { HttpResponse, HttpResponseHeaders, HttpTransport } from './http-transport.js';
+import { fetchTransport, nodeHttpTransport } from './http-transport.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -9,7 +11,7 @@ export interface ApiClientInit {
   readonly baseUrl: string;
   /** The owner token, sent as `Authorization: Bearer`; needed for everything but `health()`. */
   readonly token?: string;
-  /** The fetch to use; default the global one. */
+  /** A fetch to send requests with (tests pass one into an app); default `node:http`. */
   readonly fetch?: typeof fetch;
 }
 
@@ -34,12 +36,12 @@ function causeCode(err: unknown): string | undefined {
 export class ApiClient {
   readonly baseUrl: string;
   private readonly token: string | undefined;
-  private readonly fetchFn: typeof fetch;
+  private readonly send: HttpTransport;
 
   constructor(init: ApiClientInit) {
     this.baseUrl = init.baseUrl.replace(/\/+$/, '');
     this.token = init.token;
-    this.fetchFn = init.fetch ?? globalThis.fetch;
+    this.send = init.fetch === undefined ? nodeHttpTransport : fetchTransport(init.fetch);
   }
 
   health(options: { signal?: AbortSignal } = {}): Promise<HealthResponse> {
@@ -70,15 +72,9 @@ export class ApiClient {
       body = JSON.stringify(options.body);
     }
 
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await this.fetchFn(url, {
-        method,
-        headers,
-        body,
-        signal: options.signal,
-        redirect: 'manual',
-      });
+      response = await this.send(url, { method, headers, body, signal: options.signal });
     } catch (err) {
       throw this.transportError(err);
     }
@@ -118,19 +114,18 @@ export class ApiClient {
     method: HttpMethod,
     path: string,
     options: { body?: unknown; signal?: AbortSignal } = {},
-  ): AsyncGenerator<{ data: unknown; headers: Headers }> {
+  ): AsyncGenerator<{ data: unknown; headers: HttpResponseHeaders }> {
     const url = `${this.baseUrl}${path.startsWith('/') ? path : `/${path}`}`;
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await this.fetchFn(url, {
+      response = await this.send(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: options.signal,
-        redirect: 'manual',
       });
     } catch (err) {
       throw this.transportError(err);
@@ -151,7 +146,7 @@ export class ApiClient {
     let data: string[] = [];
     try {
       for await (const bytes of response.body) {
-        buffer += decoder.decode(bytes as Uint8Array, { stream: true });
+        buffer += decoder.decode(bytes, { stream: true });
         let newline: number;
         while ((newline = buffer.indexOf('\n')) !== -1) {
           const line = buffer.slice(0, newline).replace(/\r$/, '');

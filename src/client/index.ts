@@ -10,3 +10,4 @@ export * from './log-format.js';
 export * from './runtime-files.js';
 export { ApiClient } from './api-client.js';
 export type { ApiClientInit, HttpMethod } from './api-client.js';
+export type { HttpResponseHeaders } from './http-transport.js';

@@ -8,7 +8,14 @@ import {
   TimeoutError,
 } from '../core/index.js';
 import type { RuntimeState, StartErrorRecord } from '../client/index.js';
-import { ensureHome, homePaths, readRuntimeState, readStartError, runningNode } from '../client/index.js';
+import {
+  ApiClient,
+  ensureHome,
+  homePaths,
+  readRuntimeState,
+  readStartError,
+  runningNode,
+} from '../client/index.js';
 import { removeFile } from './runtime-state.js';
 
 export interface LaunchOptions {
@@ -51,8 +58,8 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function healthy(apiUrl: string): Promise<boolean> {
   try {
-    const res = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.ok;
+    await new ApiClient({ baseUrl: apiUrl }).health({ signal: AbortSignal.timeout(1000) });
+    return true;
   } catch {
     return false;
   }

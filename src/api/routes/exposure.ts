@@ -55,14 +55,21 @@ export function exposureRoutes(deps: { exposure: ExposureControl }): ApiRoutes {
     return c.json(exposureBody());
   });
 
+  const sectionBody = (name: 'limits' | 'access'): Record<string, unknown> => {
+    const body: Record<string, unknown> = {
+      [name]: exposure.current()[name],
+      configError: exposure.configError(),
+    };
+    if (name === 'limits' && exposure.usage) body['usage'] = exposure.usage();
+    return body;
+  };
+
   for (const name of ['limits', 'access'] as const) {
-    routes.get(`/api/${name}`, (c) =>
-      c.json({ [name]: exposure.current()[name], configError: exposure.configError() }),
-    );
+    routes.get(`/api/${name}`, (c) => c.json(sectionBody(name)));
     routes.put(`/api/${name}`, async (c) => {
       const body = await parseJsonBody(c, section);
       await exposure.update({ [name]: body });
-      return c.json({ [name]: exposure.current()[name], configError: exposure.configError() });
+      return c.json(sectionBody(name));
     });
   }
   return routes;
