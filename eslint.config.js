@@ -81,7 +81,18 @@ function boundaryRules(mod) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'ui/dist/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      'ui/dist/**',
+      '.tmp/**',
+      'release/**',
+      'test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -103,11 +114,19 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The web panel (ui/) is a browser app with its own tsconfig (JSX, DOM).
+    files: ['ui/**/*.ts', 'ui/**/*.tsx'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { project: ['./ui/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['src/**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'ui/**/*.test.ts', 'ui/**/*.test.tsx'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

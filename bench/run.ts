@@ -14,6 +14,8 @@ import { inferenceSuite } from './suites/inference.js';
 import { routerSuite } from './suites/router.js';
 import { scanSuite } from './suites/scan.js';
 import { controlSuite } from './suites/control.js';
+import { costSuite } from './suites/cost.js';
+import { matterSuite } from './suites/matter.js';
 
 const suites: BenchSuite[] = [
   lifecycleSuite,
@@ -22,6 +24,8 @@ const suites: BenchSuite[] = [
   inferenceSuite,
   scanSuite,
   controlSuite,
+  costSuite,
+  matterSuite,
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
-// Compiles src/ to dist/, bundles the CLI into dist/bundle/ and records the version and commit for
-// `atmosphere --version`.
+// Compiles src/ to dist/, bundles the CLI into dist/bundle/, builds the web panel into ui/dist/ and
+// records the version and commit for `atmosphere --version`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,21 @@ const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json
 if (result.status !== 0) process.exit(result.status ?? 1);
 await bundleCli(root);
 
+// The web panel (ui/ → ui/dist/), served by the node at /ui/.
+const vite = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--config',
+    join(root, 'ui', 'vite.config.ts'),
+    '--logLevel',
+    'warn',
+  ],
+  { stdio: 'inherit', cwd: root },
+);
+if (vite.status !== 0) process.exit(vite.status ?? 1);
+
 let commit = process.env.ATMOSPHERE_BUILD_COMMIT ?? 'unknown';
 if (commit === 'unknown') {
   try {
@@ -23,6 +38,12 @@ if (commit === 'unknown') {
     })
       .toString()
       .trim();
+    // a build from a working tree with uncommitted changes says so: `0.1.0 (5743314-dirty)`
+    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+    if (changes.trim() !== '') commit += '-dirty';
   } catch {
     // not a git checkout (an installed tarball): the commit stays unknown
   }

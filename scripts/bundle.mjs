@@ -7,9 +7,10 @@ import { build } from 'esbuild';
 
 /**
  * Left outside the bundle and loaded from node_modules at run time: native addons (better-sqlite3
- * finds its .node file relative to its own package) and ws's optional native helpers.
+ * finds its .node file relative to its own package), ws's optional native helpers, and matter.js
+ * (large, loaded only by a node with `matter.enabled`, and it resolves its own `#` subpath imports).
  */
-const EXTERNAL = ['better-sqlite3', 'bufferutil', 'utf-8-validate'];
+const EXTERNAL = ['better-sqlite3', 'bufferutil', 'utf-8-validate', '@matter/*'];
 
 // Bundled CommonJS packages call require() for Node built-ins; an ES module has none of its own.
 const BANNER = [

@@ -1,5 +1,6 @@
-// Builds dist/ when it is missing, has no bundle, or is older than any source file or the build
-// scripts, so `npm start` and `npm test` work straight after `npm install` on a fresh clone.
+// Builds dist/ (and the web panel in ui/dist/) when either is missing, or older than any source
+// file (src/, ui/) or the build scripts, so `npm start` and `npm test` work straight after
+// `npm install` on a fresh clone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ function newestMtime(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    else if (/\.(ts|tsx|css)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name))
       newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
@@ -26,8 +27,18 @@ const sourcesMtime = Math.max(
   statSync(join(root, 'tsconfig.json')).mtimeMs,
   statSync(join(root, 'scripts', 'build.mjs')).mtimeMs,
   statSync(join(root, 'scripts', 'bundle.mjs')).mtimeMs,
+  // the web panel
+  newestMtime(join(root, 'ui', 'src')),
+  statSync(join(root, 'ui', 'index.html')).mtimeMs,
+  statSync(join(root, 'ui', 'vite.config.ts')).mtimeMs,
 );
-if (!existsSync(stamp) || !existsSync(bundle) || statSync(stamp).mtimeMs < sourcesMtime) {
+const uiIndex = join(root, 'ui', 'dist', 'index.html');
+if (
+  !existsSync(stamp) ||
+  !existsSync(bundle) ||
+  !existsSync(uiIndex) ||
+  statSync(stamp).mtimeMs < sourcesMtime
+) {
   process.stderr.write('atmosphere: building dist/ ...\n');
   const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);

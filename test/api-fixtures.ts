@@ -66,6 +66,8 @@ export function memoryStore(): Store & { readonly entries: AuditEntry[] } {
       delete: (key) => kv.delete(key),
     },
     mesh: new MemoryMeshState(),
+    // no cloud spend in these tests
+    spend: { record: (entry) => ({ ...entry, id: 1 }), totals: () => [], sumUsd: () => 0 },
     schemaVersion: () => 1,
     close: () => {},
   };

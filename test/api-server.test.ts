@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, NodeNotRunningError, PortInUseError } from '../src/core/index.js';
 import { startHttpServer } from '../src/api/index.js';
@@ -134,5 +135,48 @@ describe('RunningHttpServer.close', () => {
     const err = await new ApiClient({ baseUrl: server.url }).health().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeNotRunningError);
     expect((err as Error).message).toContain(`no node answering at ${server.url}`);
+  });
+});
+
+/** One request over node:http (no fetch): `chunks` are written one by one, which makes the body chunked. */
+function rawRequest(
+  url: string,
+  method: string,
+  chunks: readonly string[] = [],
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: BEARER, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('request bodies over a real socket', () => {
+  function echoApi(maxBodyBytes: number) {
+    const { api } = setupApi({ maxBodyBytes });
+    api.app.delete('/api/echo', async (c) => c.json({ body: await c.req.text() }));
+    api.app.post('/api/echo', async (c) => c.json({ body: await c.req.text() }));
+    return api;
+  }
+
+  it('accepts a DELETE sent by node:http without a body', async () => {
+    const server = await serve(echoApi(64));
+    const res = await rawRequest(`${server.url}/api/echo`, 'DELETE');
+    expect(res).toEqual({ status: 200, body: JSON.stringify({ body: '' }) });
+  });
+
+  it('passes a chunked body under the limit intact and refuses one over it with 413', async () => {
+    const server = await serve(echoApi(64));
+    const ok = await rawRequest(`${server.url}/api/echo`, 'POST', ['{"a":', '1}']);
+    expect(ok).toEqual({ status: 200, body: JSON.stringify({ body: '{"a":1}' }) });
+    const big = await rawRequest(`${server.url}/api/echo`, 'POST', ['x'.repeat(40), 'y'.repeat(40)]);
+    expect(big.status).toBe(413);
+    expect(big.body).toContain('larger than 64 bytes');
   });
 });

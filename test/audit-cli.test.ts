@@ -287,19 +287,19 @@ describe('atmosphere logs --requests with a running node', () => {
     }
   });
 
-  it('follows new entries through the API until Ctrl-C', async () => {
-    const { child, out } = follow(home.dir, ['-n', '0']);
+  it('follows new entries the node writes, pushed through the API, until Ctrl-C', async () => {
+    const { child, out } = follow(home.dir, ['-n', '0', '--target', 'ui.*']);
     followers.push(child);
     await waitFor('the table header', () => (out().includes('BYTES IN/OUT') ? true : undefined));
-    const store = openStore(home.dir);
-    store.audit.append(entry({ target: 'ollama/followed', decision: 'refused', rule: 'access.mesh_ids' }));
-    store.close();
-    await waitFor('the followed entry', () => (out().includes('ollama/followed') ? true : undefined), 10_000);
-    expect(out()).toMatch(/ollama\/followed\s+chat\s+refused\s+access\.mesh_ids/);
+    // the node writes an audit entry of its own: issuing a web panel sign-in link
+    const issued = await atm('ui', '--json', '--no-open');
+    expect(issued.code, issued.stderr).toBe(0);
+    await waitFor('the followed entry', () => (out().includes('ui.login-token') ? true : undefined), 10_000);
+    expect(out()).toMatch(/local\s+ui\.login-token\s+-\s+allowed\s+owner/);
     expect(
       out()
         .split('\n')
-        .filter((l) => l.includes('ollama/')).length,
+        .filter((l) => l.includes('ui.login-token')).length,
     ).toBe(1);
     child.kill('SIGINT');
     expect(await exitOf(child)).toBe(0);

@@ -15,7 +15,7 @@ import { candidatesFor, recommendationsFor } from '../src/scanner/index.js';
 import { hardware, model } from '../src/scanner/test-builders.js';
 import { openSqliteStore } from '../src/store/index.js';
 import { OLLAMA_DOUBLE_MODELS, OllamaDouble } from './doubles/ollama-double.js';
-import { CLI, cleanEnv, ensureBuilt, runAtmosphere, tempHome } from './helpers/cli.js';
+import { CLI, START_ARGS, cleanEnv, ensureBuilt, runAtmosphere, tempHome } from './helpers/cli.js';
 
 const GIB = 1024 ** 3;
 
@@ -355,6 +355,8 @@ describe('atmosphere approve', () => {
     expect(report.expose.hardware.camera).toBe(false);
     expect(report.limits.max_vram_percent).toBe(80);
     expect(report.access.require_auth).toBe(true);
+    expect(report.matter).toMatchObject({ available: false, devices: [] });
+    expect(report.matter.reason).toMatch(/the node is not running/);
   });
 
   describe('in a terminal', () => {
@@ -518,4 +520,54 @@ describe('atmosphere approve', () => {
       );
     });
   });
+});
+
+describe('atmosphere approve with a running node whose Matter bridge is off', () => {
+  const home = tempHome('atm-approve-node-');
+  const configPath = join(home.dir, 'config.yaml');
+  const env = cleanEnv();
+  const atm = (...args: string[]) => runAtmosphere(['--home', home.dir, ...args], { env, timeoutMs: 30_000 });
+
+  beforeAll(async () => {
+    ensureBuilt();
+    storeCraftedScan(home.dir);
+    writeFileSync(
+      configPath,
+      'integrations:\n  ollama:\n    enabled: false\n  llamafarm:\n    enabled: false\n',
+    );
+    const started = await atm(...START_ARGS, '--json');
+    expect(started.code, started.stderr).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    await atm('stop', '--timeout', '5');
+    home.cleanup();
+  });
+
+  it('has no Matter group, --show says why in one line, and matter/* flags are still written', async () => {
+    const checklist = await atm('approve');
+    expect(checklist.code).toBe(2);
+    expect(checklist.stdout).toContain('Devices, private by default');
+    expect(checklist.stdout).not.toContain('Matter');
+
+    const show = await atm('approve', '--show');
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout.split('\n').filter((l) => l.includes('Matter'))).toEqual([
+      'Matter devices: not listed, Matter is off on this node (matter.enabled: set it to true in config.yaml and restart the node)',
+    ]);
+
+    const res = await atm('approve', '--expose', 'matter/*', '--deny', 'matter/garage-*', '--yes', '--json');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('note: --expose matter/* matches nothing in the last scan');
+    expect(parseYaml(readFileSync(configPath, 'utf8'))).toMatchObject({
+      expose: { capabilities: { allow: ['matter/*'], deny: ['matter/garage-*'] } },
+    });
+    const json = JSON.parse((await atm('approve', '--show', '--json')).stdout) as {
+      matter: { available: boolean; reason: string | null; devices: unknown[] };
+      expose: { capabilities: { allow: string[] } };
+    };
+    expect(json.matter).toMatchObject({ available: false, devices: [] });
+    expect(json.matter.reason).toMatch(/^Matter is off on this node/);
+    expect(json.expose.capabilities.allow).toEqual(['matter/*']);
+  }, 60_000);
 });

@@ -3,8 +3,8 @@
  * the built-in offline embedder. The router was tuned looking only at the even-numbered lines; the
  * odd-numbered lines are a held-out split, reported and asserted separately. Floors sit at or a few
  * points under what was measured (docs/ROUTING.md has the numbers), so a regression fails here. The
- * 90 % floor on all 120 is the issue's bar and is what is measured: routing is deterministic, and
- * losing any one item should fail this test.
+ * floor on all 120 (91.5 %; the issue's bar is 90 %) sits just under the measured 110/120: routing is
+ * deterministic, and losing any one item should fail this test.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,7 +31,7 @@ function readRoutingFile(name: string): string {
   }
 }
 
-const FLOOR = { all: 0.9, tuning: 0.93, heldOut: 0.8, nulls: 0.8, tools: 0.86 } as const;
+const FLOOR = { all: 0.915, tuning: 0.96, heldOut: 0.83, nulls: 0.8, tools: 0.88 } as const;
 
 async function evaluate(items: readonly EvalItem[]): Promise<EvalReport> {
   const router = new SemanticRouter({ embedder: new WordVectorEmbedder() });

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../core/index.js';
-import type { Clock, InferenceGateway, Logger, Store } from '../core/index.js';
+import type { AuditLog, Clock, InferenceGateway, Logger, Store } from '../core/index.js';
 import { DEFAULT_MAX_BODY_BYTES, bodySizeLimit } from './body.js';
 import type { ApiEnv, ApiRoutes } from './env.js';
 import { errorToHttp } from './http-errors.js';
@@ -25,9 +25,18 @@ import { triggerRoutes } from './routes/triggers.js';
 import type { ScanControl } from './routes/scan.js';
 import type { ExposureControl } from './routes/exposure.js';
 import { exposureRoutes } from './routes/exposure.js';
+import type { PendingJoinControl } from './routes/join-pending.js';
+import { joinPendingRoutes } from './routes/join-pending.js';
+import type { AuditFollow } from './routes/audit.js';
 import { auditRoutes } from './routes/audit.js';
+import type { CostControl } from './routes/cost.js';
+import { costRoutes } from './routes/cost.js';
 import { scanRoutes } from './routes/scan.js';
 import { uiAuthRoutes } from './routes/ui-auth.js';
+import type { MatterControl } from './routes/matter.js';
+import { matterRoutes } from './routes/matter.js';
+import type { ToolControl } from './routes/tools.js';
+import { toolRoutes } from './routes/tools.js';
 import { uiRoutes } from './routes/ui.js';
 import type { NodeStatusInfo } from '../core/index.js';
 import { UiSessions } from './ui-sessions.js';
@@ -40,6 +49,11 @@ export interface ApiComponents {
   /** What the node reports about itself right now. */
   readonly status: () => NodeStatusInfo;
   readonly store: Store;
+  /**
+   * The node's audit writer (`store.audit` that tells followers about new entries); without it the
+   * audit log is `store.audit` and `GET /api/audit?follow=1` is unavailable.
+   */
+  readonly audit?: AuditLog & AuditFollow;
   /** The mesh engine; without it the mesh routes are absent. */
   readonly mesh?: MeshControl;
   /** Routes and runs inference in the mesh; without it `/v1/*` and `/api/routes/*` are absent. */
@@ -52,6 +66,14 @@ export interface ApiComponents {
   readonly scanner?: ScanControl;
   /** Exposure, limits and access; without it `/api/exposure`, `/api/limits`, `/api/access` are absent. */
   readonly exposure?: ExposureControl;
+  /** The cost model; without it `/api/cost` and `/api/cost/spend` are absent. */
+  readonly cost?: CostControl;
+  /** The Matter bridge; without it `/api/matter/*` is absent. */
+  readonly matter?: MatterControl;
+  /** Runs device tools; without it `/api/tools/invoke` and `/api/act` are absent. */
+  readonly tools?: ToolControl;
+  /** A join `atmosphere join` left waiting for approval; without it `/api/join/pending` is absent. */
+  readonly joins?: PendingJoinControl;
 }
 
 export interface ApiInit {
@@ -96,6 +118,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   if (components.ownerToken === '') throw new InvalidInputError('the owner token must not be empty');
   const logger = components.logger;
   const { clock, store, status } = components;
+  const audit = components.audit ?? store.audit;
   const sessions = new UiSessions(
     { clock },
     { loginTokenTtlMs: init.loginTokenTtlMs, sessionTtlMs: init.sessionTtlMs },
@@ -134,19 +157,23 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),
     controlRoutes({ status }),
-    auditRoutes({ audit: store.audit }),
+    auditRoutes({ audit }),
     ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
     ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),
     ...(components.scanner ? [scanRoutes({ scanner: components.scanner })] : []),
     ...(components.exposure ? [exposureRoutes({ exposure: components.exposure })] : []),
+    ...(components.cost ? [costRoutes({ cost: components.cost })] : []),
+    ...(components.joins ? [joinPendingRoutes({ joins: components.joins })] : []),
+    ...(components.matter ? [matterRoutes({ matter: components.matter })] : []),
+    ...(components.tools ? [toolRoutes({ tools: components.tools })] : []),
     ...(components.gateway
       ? [
           openAiRoutes({ gateway: components.gateway, clock, logger }),
           routesExplainRoutes({ gateway: components.gateway }),
         ]
       : []),
-    uiAuthRoutes({ sessions, store, clock, logger }),
+    uiAuthRoutes({ sessions, audit, clock, logger }),
     metricsRoutes({ metrics }),
     // Last: `/ui/*` serves the panel's files and client-side routes.
     uiRoutes({ uiDir: init.uiDir ?? null, sessions }),

@@ -1,21 +1,55 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { InvalidRequestBodyError, RequestBodyTooLargeError } from '../core/index.js';
 
 /** Largest request body the API reads unless `ApiInit.maxBodyBytes` says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** Refuses bodies over `maxBytes` with `RequestBodyTooLargeError` (413) before any handler reads them. */
+/**
+ * Refuses bodies over `maxBytes` with `RequestBodyTooLargeError` (413) before any handler reads them.
+ * A declared `Content-Length` is checked without reading anything; any other body (chunked, or of
+ * unknown length) is read up to the limit and handed on as bytes in a new request. (hono's own
+ * `bodyLimit` builds that request from the node server's lightweight one, which undici rejects:
+ * bodyless DELETEs sent by `node:http` failed with a 500.)
+ */
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new RequestBodyTooLargeError(`request body is larger than ${maxBytes} bytes`, {
-        details: { maxBytes },
-      });
-    },
-  });
+  const tooLarge = (): never => {
+    throw new RequestBodyTooLargeError(`request body is larger than ${maxBytes} bytes`, {
+      details: { maxBytes },
+    });
+  };
+  return async (c, next) => {
+    const raw = c.req.raw;
+    const declared = raw.headers.get('content-length');
+    if (declared !== null && !raw.headers.has('transfer-encoding')) {
+      if (Number.parseInt(declared, 10) > maxBytes) tooLarge();
+      return next();
+    }
+    if (!raw.body || raw.method === 'GET' || raw.method === 'HEAD') return next();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader: ReadableStreamDefaultReader<Uint8Array> = raw.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        tooLarge();
+      }
+      chunks.push(value);
+    }
+    const headers = new Headers(raw.headers);
+    headers.delete('transfer-encoding');
+    headers.set('content-length', String(size));
+    c.req.raw = new Request(raw.url, {
+      method: raw.method,
+      headers,
+      body: Buffer.concat(chunks),
+      signal: raw.signal,
+    });
+    return next();
+  };
 }
 
 function pathOf(path: readonly PropertyKey[]): string {

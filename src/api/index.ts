@@ -16,6 +16,8 @@ export type { RouteDryRun } from './routes/route.js';
 export type { ScanControl } from './routes/scan.js';
 export type { AuditEntryView, AuditListResponse } from './routes/audit.js';
 export type { ExposureControl, ExposedCapabilityInfo } from './routes/exposure.js';
+export type { CostControl } from './routes/cost.js';
+export type { PendingJoinControl, PendingJoinInfo } from './routes/join-pending.js';
 export { openAiRoutes } from './routes/openai.js';
 export type { OpenAiRoutesDeps } from './routes/openai.js';
 export { routesExplainRoutes } from './routes/routes-explain.js';

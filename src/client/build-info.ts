@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 
 export interface BuildInfo {
   readonly version: string;
+  /** The commit the build came from (`-dirty` when the tree had uncommitted changes), or `unknown`. */
   readonly commit: string;
+  /** When `npm run build` ran (ISO 8601); absent when running from source. */
+  readonly builtAt?: string;
 }
 
 /** Version and commit recorded by `npm run build` in dist/build-info.json (or package.json when run from source). */
@@ -12,11 +15,13 @@ export function readBuildInfo(): BuildInfo {
       const parsed = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
         version?: unknown;
         commit?: unknown;
+        builtAt?: unknown;
       };
       if (typeof parsed.version === 'string') {
         return {
           version: parsed.version,
           commit: typeof parsed.commit === 'string' ? parsed.commit : 'unknown',
+          ...(typeof parsed.builtAt === 'string' ? { builtAt: parsed.builtAt } : {}),
         };
       }
     } catch {

@@ -72,6 +72,15 @@ const meshSection = z
       .max(3600)
       .default(30)
       .describe('A peer not heard from for this long leaves the view'),
+    target_peers: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(16)
+      .describe(
+        'Members this node keeps directly connected; the rest are reached through gossip and dialled on demand',
+      ),
   })
   .describe('The peer-to-peer mesh: transports and discovery');
 
@@ -258,6 +267,34 @@ const costSection = z
       .nullable()
       .default(null)
       .describe('Most dollars cloud models may spend per calendar month; null for no limit'),
+    route_weights: z
+      .strictObject({
+        semantic: z
+          .number()
+          .min(0)
+          .default(1)
+          .describe('Weight of the semantic match when ranking candidates'),
+        cost: z
+          .number()
+          .min(0)
+          .default(0.3)
+          .describe('Weight of the cost, subtracted when ranking candidates'),
+      })
+      .prefault({})
+      .describe('How capability match and cost combine: score = semantic × w.semantic − cost × w.cost'),
+    hysteresis: fraction
+      .default(0.2)
+      .describe("Relative change a node's cost must make before routing uses the new value"),
+    model_prices: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          input_usd_per_million: z.number().min(0).describe('Dollars per million input tokens'),
+          output_usd_per_million: z.number().min(0).describe('Dollars per million output tokens'),
+        }),
+      )
+      .default({})
+      .describe('Cloud model prices overriding the built-in table, by "<provider>/<model>" or model id'),
   })
   .describe('How this node prices its work for the router');
 
@@ -444,6 +481,40 @@ const scanSection = z
   })
   .describe('The capability scanner (atmosphere scan)');
 
+const matterSection = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Run a Matter controller in this node: commission, control and watch Matter devices'),
+    network_interface: z
+      .string()
+      .min(1)
+      .max(64)
+      .nullable()
+      .default(null)
+      .describe('Network interface Matter uses for mDNS (e.g. "eth0"); null = every interface'),
+    commission_timeout_seconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(600)
+      .default(120)
+      .describe('Time finding and commissioning one device may take'),
+    command_timeout_seconds: z
+      .number()
+      .min(1)
+      .max(120)
+      .default(10)
+      .describe('Time one device command may take before the device counts as offline'),
+    temperature_thresholds_celsius: z
+      .array(z.number().min(-60).max(150))
+      .max(32)
+      .default([16, 26])
+      .describe('Temperature sensors fire threshold_crossed when a reading crosses one of these'),
+  })
+  .describe('The Matter bridge: Matter devices become capabilities of this node');
+
 export const configSchema = z
   .strictObject({
     node: nodeSection.prefault({}),
@@ -458,6 +529,7 @@ export const configSchema = z
     routing: routingSection.prefault({}),
     triggers: triggersSection.prefault({}),
     scan: scanSection.prefault({}),
+    matter: matterSection.prefault({}),
   })
   .describe('Atmosphere node configuration (config.yaml in the Atmosphere home directory)');
 

@@ -439,3 +439,69 @@ export class VramLimitError extends AtmosphereError {
 export class NotExposedError extends ForbiddenError {
   override readonly code = 'not_exposed';
 }
+
+// ---- packaging -----------------------------------------------------------------------------
+
+/**
+ * `atmosphere service` cannot manage a service here: no systemd running (a container, WSL without
+ * systemd, another init), no launchd, or a platform without a supported service manager.
+ */
+export class ServiceManagerUnavailableError extends AtmosphereError {
+  override readonly code = 'service_manager_unavailable';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** `systemctl` or `launchctl` failed; `details` has `command`, `exitCode` and `stderr`. */
+export class ServiceCommandFailedError extends AtmosphereError {
+  override readonly code = 'service_command_failed';
+  override readonly category: ErrorCategory = 'internal';
+}
+
+/**
+ * The month's cloud spend reached `cost.monthly_budget_usd`: cloud models are not used until the
+ * next month (or a higher budget); `details` has `spentUsd`, `budgetUsd` and `month`.
+ */
+export class CloudBudgetExceededError extends AtmosphereError {
+  override readonly code = 'cloud_budget_exceeded';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+// ---- Matter devices ---------------------------------------------------------------------------
+
+/** The Matter bridge is off (`matter.enabled: false`) or not started on this node. */
+export class MatterDisabledError extends AtmosphereError {
+  override readonly code = 'matter_disabled';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** No commissioned Matter device (or mapped capability) has this id; `details.id` names it. */
+export class MatterDeviceNotFoundError extends NotFoundError {
+  override readonly code = 'matter_device_not_found';
+}
+
+/** A pairing code or QR payload could not be read, or commissioning the device failed. */
+export class MatterCommissioningError extends AtmosphereError {
+  override readonly code = 'matter_commissioning_failed';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/**
+ * The Matter device does not answer (powered off, out of range, its address changed and mDNS has
+ * not found it yet); `details.device` and `details.offlineSinceMs` say which and since when. The
+ * bridge keeps trying to reconnect and renews its subscription when the device is back.
+ */
+export class MatterDeviceOfflineError extends AtmosphereError {
+  override readonly code = 'device_offline';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** The device answered a Matter command with an error status, or the tool's arguments were wrong. */
+export class MatterCommandError extends AtmosphereError {
+  override readonly code = 'matter_command_failed';
+  override readonly category: ErrorCategory = 'unavailable';
+}
+
+/** A capability has no tool by this name (`details.capability`, `details.tool`). */
+export class UnknownToolError extends InvalidInputError {
+  override readonly code = 'unknown_tool';
+}

@@ -29,3 +29,4 @@ export * from './exposure.js';
 export * from './trigger-events.js';
 export * from './scan.js';
 export * from './concurrency.js';
+export * from './cost-model.js';

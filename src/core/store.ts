@@ -63,8 +63,49 @@ export interface KeyValueStore {
   delete(key: string): boolean;
 }
 
+/** One cloud call's spend: token usage × the model's price. */
+export interface SpendEntry {
+  readonly id: number;
+  /** Milliseconds since the epoch. */
+  readonly timeMs: number;
+  /** The node that asked (its node id; this node's own id for local requests). */
+  readonly requester: string;
+  /** `openai/gpt-4o-mini`. */
+  readonly capabilityId: string;
+  readonly model: string;
+  /** The cloud provider's name in config (`integrations.cloud[].name`). */
+  readonly provider: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly usd: number;
+}
+
+export type NewSpendEntry = Omit<SpendEntry, 'id'>;
+
+export type SpendGrouping = 'day' | 'model' | 'node';
+
+/** Spend summed by UTC day (`2026-11-24`), capability id or requester. */
+export interface SpendTotal {
+  readonly key: string;
+  readonly usd: number;
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** What cloud models cost this node, for reports and the monthly budget. */
+export interface SpendLedger {
+  record(entry: NewSpendEntry): SpendEntry;
+  /** Totals of entries in [sinceMs, untilMs): by day newest first, else most dollars first. */
+  totals(by: SpendGrouping, sinceMs: number, untilMs?: number): SpendTotal[];
+  /** Dollars spent in [sinceMs, untilMs). */
+  sumUsd(sinceMs: number, untilMs?: number): number;
+}
+
 export interface Store {
   readonly audit: AuditLog;
+  /** Cloud spend per request. */
+  readonly spend: SpendLedger;
   /** What the mesh engine persists (memberships, keys, invites, members, revocations, peers). */
   readonly mesh: MeshStateRepository;
   readonly kv: KeyValueStore;

@@ -2,7 +2,8 @@
  * Integrations with the outside world's model servers, each an `InferenceBackend` (core's seam):
  * Ollama, LlamaFarm and OpenAI-compatible cloud providers, plus `discoverBackends` to find the ones
  * that answer. Built on one HTTP helper (JSON, NDJSON and SSE streaming with timeouts as signals
- * and typed errors). (Matter and MCP integrations come later.)
+ * and typed errors). The Matter bridge (`matter/`) loads matter.js only when it starts.
+ * (MCP comes later.)
  */
 export { OllamaBackend } from './ollama-backend.js';
 export type { OllamaBackendInit, LoadedModel } from './ollama-backend.js';
@@ -28,3 +29,21 @@ export { HttpClient, parseUpstream } from './http.js';
 export type { HttpClientInit, HttpRequest, UpstreamErrorInfo } from './http.js';
 export { ndjson, sseEvents, textLines } from './stream-parsers.js';
 export type { SseEvent } from './stream-parsers.js';
+export {
+  MatterBridge,
+  mapMatterNode,
+  kindOfEndpoint,
+  crossedThresholds,
+  MATTER_CLUSTERS,
+  MATTER_DEVICE_TYPES,
+} from './matter/index.js';
+export type {
+  DiscoveredMatterDevice,
+  MappedCapability,
+  MatterBridgeInit,
+  MatterDeviceKind,
+  MatterDeviceState,
+  MatterDeviceStatus,
+  MatterNodeInfo,
+  MatterTriggerEvent,
+} from './matter/index.js';

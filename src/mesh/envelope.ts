@@ -24,8 +24,14 @@ export const WIRE_TAG_GOSSIP = 0x10;
 export const ENVELOPE_VERSION = 1;
 const ENVELOPE_DOMAIN = utf8('atmosphere:gossip:v1\0');
 
-export type EnvelopeType = 'announce' | 'heartbeat' | 'revocation' | 'event';
-const TYPE_CODES: Record<EnvelopeType, number> = { announce: 1, heartbeat: 2, revocation: 3, event: 4 };
+export type EnvelopeType = 'announce' | 'heartbeat' | 'revocation' | 'event' | 'cost';
+const TYPE_CODES: Record<EnvelopeType, number> = {
+  announce: 1,
+  heartbeat: 2,
+  revocation: 3,
+  event: 4,
+  cost: 5,
+};
 
 /** Largest envelope accepted per type (payload + credential + header + signature). */
 export const MAX_ENVELOPE_BYTES: Record<EnvelopeType, number> = {
@@ -34,6 +40,8 @@ export const MAX_ENVELOPE_BYTES: Record<EnvelopeType, number> = {
   revocation: 8 * 1024,
   // a trigger event: up to 16 KiB of JSON payload plus its fields, the credential and the header
   event: 20 * 1024,
+  // NODE_COST_UPDATE: factors and a cost per work type (~1.5 KiB) plus the credential and header
+  cost: 6 * 1024,
 };
 /** Longest TTL an origin may ask for. */
 export const MAX_ENVELOPE_TTL_MS = 10 * 60 * 1000;

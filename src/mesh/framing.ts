@@ -18,6 +18,8 @@ import {
 import { abortError } from './signals.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Queued bytes beyond which `queueJson` waits for them to be sent (backpressure). */
+const QUEUE_HIGH_WATER_BYTES = 256 * 1024;
 
 /** A function, not an inline check, so TypeScript does not keep an earlier narrowing of `aborted`. */
 function isAborted(signal: AbortSignal | undefined): boolean {
@@ -28,6 +30,10 @@ export class FrameStream {
   readonly stream: Stream;
   private readonly maxFrameBytes: number;
   private readonly frames: AsyncIterator<{ subarray(): Uint8Array }>;
+  private queued: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private flushing: Promise<void> | undefined;
+  private flushError: AtmosphereError | undefined;
 
   constructor(stream: Stream, init: { maxFrameBytes?: number } = {}) {
     this.stream = stream;
@@ -86,6 +92,56 @@ export class FrameStream {
 
   async writeJson(value: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.write(encodeJsonFrame(value), options);
+  }
+
+  /**
+   * Queues a JSON frame; the frames queued before the event loop turns (`setImmediate`) go out
+   * together, as one muxer frame and one socket write instead of one each (a backend that answers
+   * with a burst of chunks). Resolves at once unless too much is queued; a failed send is thrown
+   * by the next `queueJson` or `flush`. Call `flush` before closing.
+   */
+  async queueJson(value: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const bytes = encodeJsonFrame(value);
+    if (bytes.length > this.maxFrameBytes) {
+      throw new MessageTooLargeError(`frame of ${bytes.length} bytes exceeds ${this.maxFrameBytes}`);
+    }
+    if (isAborted(options.signal)) throw abortError(options.signal, 'write');
+    if (this.flushError !== undefined) throw this.flushError;
+    const frame = lp.encode.single(bytes).subarray();
+    this.queued.push(frame);
+    this.queuedBytes += frame.length;
+    this.flushing ??= this.scheduleFlush(options.signal);
+    if (this.queuedBytes >= QUEUE_HIGH_WATER_BYTES) await this.flush(options);
+  }
+
+  /** Waits until every queued frame was handed to the stream; throws if sending failed. */
+  async flush(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    if (this.flushError !== undefined) throw this.flushError;
+  }
+
+  private async scheduleFlush(signal: AbortSignal | undefined): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const data = new Uint8Array(this.queuedBytes);
+    let offset = 0;
+    for (const frame of this.queued) {
+      data.set(frame, offset);
+      offset += frame.length;
+    }
+    this.queued = [];
+    this.queuedBytes = 0;
+    try {
+      if (!this.stream.send(data)) await this.stream.onDrain({ signal });
+    } catch (err) {
+      this.flushError = isAborted(signal)
+        ? abortError(signal, 'write')
+        : new ProtocolViolationError(`write failed: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+          });
+    } finally {
+      this.flushing =
+        this.queuedBytes > 0 && this.flushError === undefined ? this.scheduleFlush(signal) : undefined;
+    }
   }
 
   /** Closes our writing end (the remote sees a clean end); never throws. */

@@ -13,8 +13,11 @@ export {
   REVOCATIONS_PROTOCOL,
   DOCUMENT_PROTOCOL,
   INVOKE_PROTOCOL,
+  NODE_COST_UPDATE,
+  costUpdatePayloadSchema,
   topicFor,
 } from './messages.js';
+export type { CostUpdatePayload } from './messages.js';
 export type { EnvelopeFields, EnvelopeType, GossipEnvelope } from './envelope.js';
 export { MAX_ENVELOPE_BYTES, openEnvelope, sealEnvelope, verifyEnvelopeSignature } from './envelope.js';
 export { ReplayGuard } from './gossip-guard.js';

@@ -117,6 +117,7 @@ export async function serveInvoke(stream: Stream, options: ServeInvokeOptions): 
   const sendError = async (code: string, message: string): Promise<void> => {
     if (stream.writeStatus !== 'writable') return;
     try {
+      await frames.flush(); // data frames still queued go first
       await frames.writeJson({ t: 'error', code, message });
       await frames.closeWrite();
     } catch {
@@ -153,12 +154,14 @@ export async function serveInvoke(stream: Stream, options: ServeInvokeOptions): 
         ? { capability: request.capability, input: request.input }
         : { capability: request.capability, input: request.input, meshId: request.meshId };
     try {
+      // queued: the values a handler yields in one burst leave in one write
       for await (const data of handler(invokeRequest, { nodeId: options.callerId, meshIds, signal })) {
         if (signal.aborted) break;
-        await frames.writeJson({ t: 'data', data }, { signal });
+        await frames.queueJson({ t: 'data', data }, { signal });
       }
       if (signal.aborted) throw abortError(signal, 'invoke');
-      await frames.writeJson({ t: 'end' }, { signal });
+      await frames.queueJson({ t: 'end' }, { signal });
+      await frames.flush({ signal });
       await frames.closeWrite({ signal });
     } catch (err) {
       const error =

@@ -98,6 +98,15 @@ export interface MeshLibp2pOptions {
   readonly mayUseRelay: (peerId: PeerId) => boolean;
 }
 
+/** How often libp2p's connection monitor pings each connection (and refreshes its RTT). */
+export const CONNECTION_PING_INTERVAL_MS = 30_000;
+
+/** Concurrent ping streams per connection and direction. */
+export const PING_MAX_STREAMS = 8;
+
+/** gossipsub PRUNE backoff (whole seconds: it travels in the PRUNE as seconds). */
+export const PRUNE_BACKOFF_MS = 5_000;
+
 /** Score given to a peer that has not completed the membership handshake. */
 export const UNVERIFIED_PEER_SCORE = -60;
 /** Score given to a peer that was refused (revoked, failed handshake). */
@@ -122,8 +131,13 @@ export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<Mesh
     // default of 5 inbound connections per second per host turns joins away with ECONNRESET.
     connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 100 },
     // A busy node answers pings late; the mesh's heartbeats judge liveness, so the monitor only
-    // hangs up on connections that stay silent for long.
-    connectionMonitor: { pingTimeout: { minTimeout: 15_000, maxTimeout: 60_000 } },
+    // hangs up on connections that stay silent for long, and pings each connection every 30 s
+    // rather than 10 s (a ping is a new stream each way: with 20 connections a node, the default
+    // cost as much as all of its gossip).
+    connectionMonitor: {
+      pingInterval: CONNECTION_PING_INTERVAL_MS,
+      pingTimeout: { minTimeout: 15_000, maxTimeout: 60_000 },
+    },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -140,7 +154,10 @@ export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<Mesh
     },
     services: {
       identify: identify(),
-      ping: ping(),
+      // The connection monitor pings every connection on this protocol and the mesh measures RTTs
+      // on it each heartbeat: with ping's default of 1 outbound (2 inbound) stream, the two collide,
+      // the monitor's ping fails and it aborts a healthy connection.
+      ping: ping({ maxInboundStreams: PING_MAX_STREAMS, maxOutboundStreams: PING_MAX_STREAMS }),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictSign',
         // drop duplicates before verifying their signature again (a hash of data and signature, so
@@ -155,6 +172,11 @@ export async function createMeshLibp2p(options: MeshLibp2pOptions): Promise<Mesh
         ignoreDuplicatePublishError: true,
         floodPublish: true,
         doPX: false,
+        // A GRAFT that reaches a peer before its membership handshake has verified us is answered
+        // with a PRUNE (our score is still negative there), and both sides then back off for this
+        // long. The default minute leaves freshly connected members out of each other's topic mesh
+        // for a minute; a few seconds covers the handshake race instead.
+        pruneBackoff: PRUNE_BACKOFF_MS,
         runOnLimitedConnection: true,
         maxInboundStreams: 256,
         maxOutboundStreams: 256,

@@ -115,7 +115,14 @@ import { abortError, raceSignal, withTimeout } from './signals.js';
 import { MeshCounters, ReplayGuard } from './gossip-guard.js';
 import type { MeshLibp2p } from './libp2p-node.js';
 import { REFUSED_PEER_SCORE, UNVERIFIED_PEER_SCORE, createMeshLibp2p } from './libp2p-node.js';
-import type { EventPayload, HandshakeRefusalReason, Hello, HelloReply, TopicKind } from './messages.js';
+import type {
+  CostUpdatePayload,
+  EventPayload,
+  HandshakeRefusalReason,
+  Hello,
+  HelloReply,
+  TopicKind,
+} from './messages.js';
 import {
   AGENT,
   DOCUMENT_PROTOCOL,
@@ -127,6 +134,7 @@ import {
   REVOCATIONS_PROTOCOL,
   TOPIC_KINDS,
   announcePayloadSchema,
+  costUpdatePayloadSchema,
   eventPayloadSchema,
   documentReplySchema,
   documentRequestSchema,
@@ -175,7 +183,10 @@ export interface MeshServiceInit {
   readonly useRelays?: boolean;
   /** A peer not heard from for this long leaves the view. Default 30 s. */
   readonly peerTimeoutMs?: number;
-  /** Heartbeat period on every mesh. Default 5 s. */
+  /**
+   * Heartbeat period on every mesh. Default a third of `peerTimeoutMs`, at most 10 s: every member
+   * hears every heartbeat, so their cost grows with the square of the mesh size.
+   */
   readonly heartbeatIntervalMs?: number;
   /** Re-announcement period. Default 60 s. */
   readonly announceIntervalMs?: number;
@@ -191,6 +202,12 @@ export interface MeshServiceInit {
   readonly maxFrameBytes?: number;
   /** How far in the future a gossip timestamp may be. Default 60 s. */
   readonly maxClockSkewMs?: number;
+  /**
+   * Members this node keeps direct connections to. It dials the members it hears of until this
+   * many are connected and reaches the rest through gossip (an invoke still dials the member it
+   * needs; inbound connections are always accepted). Default 16.
+   */
+  readonly targetPeers?: number;
 }
 
 export interface MeshServiceEvents {
@@ -202,6 +219,15 @@ export interface MeshServiceEvents {
   revocation: CustomEvent<MeshRevocationNotice>;
   /** A member's trigger event, once per event id even when it arrives on several meshes. */
   event: CustomEvent<MeshEvent>;
+  /** A member's `NODE_COST_UPDATE` (validated, signed by `originId`, newest per origin only). */
+  cost: CustomEvent<MeshCostUpdate>;
+}
+
+/** A cost update received from a member. */
+export interface MeshCostUpdate extends CostUpdatePayload {
+  readonly originId: string;
+  readonly meshId: string;
+  readonly receivedAtMs: number;
 }
 
 /** A trigger event to publish (this node is its origin). */
@@ -237,6 +263,8 @@ interface ConnectionGate {
   readonly settled: Promise<boolean>;
   settle(ok: boolean): void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Handshake exchanges running on this connection (either side). */
+  handshakes: number;
 }
 
 interface PeerRecord {
@@ -270,19 +298,26 @@ interface DocumentVersion {
 const DEFAULTS = {
   listenHost: '0.0.0.0',
   peerTimeoutMs: 30_000,
-  heartbeatIntervalMs: 5_000,
+  heartbeatIntervalMs: 10_000,
   announceIntervalMs: 60_000,
   handshakeTimeoutMs: 10_000,
   redialIntervalMs: 10_000,
   dialTimeoutMs: 10_000,
   invokeTimeoutMs: 10 * 60_000,
   inviteTtlMs: 24 * 60 * 60_000,
+  targetPeers: 16,
 };
+/** Members a node keeps direct connections to unless `targetPeers` says otherwise. */
+export const DEFAULT_TARGET_PEERS = DEFAULTS.targetPeers;
+/** Dials to members that one node keeps in flight at once (beyond them, the next sweep dials). */
+const MAX_CONCURRENT_DIALS = 4;
 /** Strangers (no shared mesh) are forgotten after this long. */
 const STRANGER_RETENTION_MS = 10 * 60_000;
 const MAX_STRANGERS = 256;
 const JOIN_ATTEMPTS_PER_MINUTE = 10;
 const ANNOUNCE_AFTER_JOIN_MS = 1_100;
+/** Re-announcements for new members: at least this much apart per member in view (see `scheduleAnnounce`). */
+const ANNOUNCE_SPACING_PER_MEMBER_MS = 200;
 const MAX_INVITE_ADDRESSES = 4;
 
 function deferred(): { promise: Promise<boolean>; resolve: (ok: boolean) => void } {
@@ -354,6 +389,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private stopController = new AbortController();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastAnnounceMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private invokeHandler: InvokeHandler | undefined;
   private announcement: { payload: AnnouncementInput; current: DocumentVersion } | undefined;
@@ -370,7 +406,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.crypto = components.crypto ?? new NodeCryptoProvider();
     const peerTimeoutMs = init.peerTimeoutMs ?? DEFAULTS.peerTimeoutMs;
     const heartbeatIntervalMs =
-      init.heartbeatIntervalMs ?? Math.min(DEFAULTS.heartbeatIntervalMs, peerTimeoutMs / 3);
+      init.heartbeatIntervalMs ?? Math.min(DEFAULTS.heartbeatIntervalMs, Math.round(peerTimeoutMs / 3));
     this.settings = {
       name: init.name ?? '',
       listenHost: init.listenHost ?? DEFAULTS.listenHost,
@@ -389,6 +425,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       invokeTimeoutMs: init.invokeTimeoutMs ?? DEFAULTS.invokeTimeoutMs,
       maxFrameBytes: init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       maxClockSkewMs: init.maxClockSkewMs ?? 60_000,
+      targetPeers: Math.max(1, init.targetPeers ?? DEFAULTS.targetPeers),
     };
     this.guard = new ReplayGuard({ clock: this.clock }, { maxClockSkewMs: this.settings.maxClockSkewMs });
     this.seenEventEnvelopes = new SeenIds({ clock: this.clock });
@@ -444,7 +481,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       const openOptions = { maxInboundStreams: 256, maxOutboundStreams: 256 };
       await libp2p.handle(
         HANDSHAKE_PROTOCOL,
-        (stream, connection) => this.onHandshakeStream(stream, connection),
+        (stream, connection) =>
+          this.handshaking(connection, async () => {
+            await this.onHandshakeStream(stream, connection);
+          }),
         {
           ...openOptions,
           runOnLimitedConnection: true,
@@ -904,7 +944,19 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         );
       }
       const signal = withTimeout(options.signal, this.settings.handshakeTimeoutMs);
-      const stream = await connection.newStream(JOIN_PROTOCOL, { signal, runOnLimitedConnection: true });
+      let stream: Stream;
+      try {
+        stream = await connection.newStream(JOIN_PROTOCOL, { signal, runOnLimitedConnection: true });
+      } catch (err) {
+        if (options.signal?.aborted === true) throw err;
+        // the connection was being hung up (the issuer refusing an earlier redial of a node that
+        // joins again, which libp2p hands back instead of a new one): dial afresh, once
+        connection = await libp2p.dial(addrs, {
+          force: true,
+          signal: withTimeout(options.signal, this.settings.dialTimeoutMs),
+        });
+        stream = await connection.newStream(JOIN_PROTOCOL, { signal, runOnLimitedConnection: true });
+      }
       const frames = new FrameStream(stream, { maxFrameBytes: this.settings.maxFrameBytes });
       let reply;
       try {
@@ -965,7 +1017,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         revocations,
       });
       this.joining.delete(invite.issuerId);
-      const ok = await this.runHandshake(connection, { signal: options.signal });
+      const joined = connection;
+      const ok = await this.handshaking(joined, () => this.runHandshake(joined, { signal: options.signal }));
       if (!ok) {
         this.log.warn({ issuerId: invite.issuerId }, 'joined, but the handshake with the issuer failed');
       }
@@ -1135,6 +1188,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         resolve(ok);
       },
       timer: undefined,
+      handshakes: 0,
     };
     this.gates.set(connection.id, gate);
     return gate;
@@ -1151,7 +1205,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }, this.settings.handshakeTimeoutMs);
     gate.timer.unref();
     if (connection.direction === 'outbound' && this.meshContexts.size > 0 && !this.joining.has(remoteId)) {
-      this.runHandshake(connection).catch((err: unknown) => {
+      this.handshaking(connection, () => this.runHandshake(connection)).catch((err: unknown) => {
         this.log.debug({ peer: remoteId, err: errorMessage(err) }, 'handshake failed');
       });
     }
@@ -1171,6 +1225,29 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.counters.drop('stream_refused');
     stream.abort(new NotMeshMemberError('not a verified member'));
     return false;
+  }
+
+  /**
+   * True when `peerId` is a verified member; while a handshake with it is running, waits for that
+   * (bounded). gossipsub marks a message seen before validating it, so ignoring a copy that a peer
+   * forwards before our side of the handshake finished (the peer verified us first) would drop the
+   * message for good: every later copy is a duplicate. A peer with no handshake running (a silent
+   * non-member) is refused at once.
+   */
+  private async peerVerified(peerId: string): Promise<boolean> {
+    const status = this.peerGateStatus(peerId);
+    if (status === 'verified') return true;
+    if (status !== 'pending') return false;
+    const pending = [...this.gates.values()].filter(
+      (gate) =>
+        gate.status === 'pending' &&
+        gate.handshakes > 0 &&
+        gate.connection.status === 'open' &&
+        gate.connection.remotePeer.toString() === peerId,
+    );
+    if (pending.length === 0) return false;
+    const results = await Promise.all(pending.map(async (gate) => await this.awaitVerified(gate.connection)));
+    return results.some(Boolean) || this.peerGateStatus(peerId) === 'verified';
   }
 
   /** Waits for the connection's handshake (bounded); false if the peer is not a verified member. */
@@ -1277,6 +1354,17 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       return { reason: 'revoked', message: `revoked from ${revokedIn.join(', ')}` };
     }
     return { reason: 'not_member', message: 'no valid credential for a mesh this node belongs to' };
+  }
+
+  /** Runs one side of a handshake with the connection's gate marked as handshaking (see `peerVerified`). */
+  private async handshaking<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+    const gate = this.gateFor(connection);
+    gate.handshakes++;
+    try {
+      return await work();
+    } finally {
+      gate.handshakes--;
+    }
   }
 
   /** Initiator side of the handshake. Resolves true when the connection is verified. */
@@ -1412,6 +1500,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     this.state.putKnownPeer({ nodeId, name: hello.name, addresses: peer.addresses, lastSeenMs: now });
     this.seen(peer);
+    void this.measureRoundTrip(peer);
     for (const [meshId, digest] of Object.entries(hello.revocationDigests)) {
       const ctx = this.meshContexts.get(meshId);
       if (ctx === undefined || !shared.has(meshId) || ctx.revocations.digest(this.crypto) === digest)
@@ -1471,6 +1560,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       if (attempts.every((t) => t <= now - 60_000)) this.joinAttempts.delete(peerId);
     }
     let strangers = 0;
+    const candidates: PeerRecord[] = [];
     for (const peer of [...this.peerRecords.values()]) {
       if (this.verifiedConnection(peer.nodeId) !== undefined) {
         peer.lastSeenMs = now;
@@ -1487,15 +1577,33 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
           this.peerRecords.delete(peer.nodeId);
         continue;
       }
-      if (
-        peer.addresses.length > 0 &&
-        now - peer.lastDialMs >= this.redialDelay(peer) &&
-        !this.isRevokedInAllShared(peer) &&
-        !this.hasOpenConnection(peer.nodeId)
-      ) {
-        this.dialPeer(peer);
+      if (peer.addresses.length > 0 && now - peer.lastDialMs >= this.redialDelay(peer)) candidates.push(peer);
+    }
+    // in random order, so that the members everyone heard of first do not become hubs
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j] as PeerRecord, candidates[i] as PeerRecord];
+    }
+    for (const peer of candidates) {
+      if (!this.wantsMorePeers()) break;
+      if (!this.isRevokedInAllShared(peer) && !this.hasOpenConnection(peer.nodeId)) this.dialPeer(peer);
+    }
+  }
+
+  /**
+   * True while fewer than `targetPeers` members are connected (or being handshaken with, or
+   * dialled) and fewer than `MAX_CONCURRENT_DIALS` dials are in flight. Past the target, members
+   * are reached through gossip: a mesh of 100 nodes needs no 4,950 connections to converge.
+   */
+  private wantsMorePeers(): boolean {
+    if (this.dialing.size >= MAX_CONCURRENT_DIALS) return false;
+    const connected = new Set<string>();
+    for (const gate of this.gates.values()) {
+      if (gate.status !== 'refused' && gate.connection.status === 'open') {
+        connected.add(gate.connection.remotePeer.toString());
       }
     }
+    return connected.size + this.dialing.size < this.settings.targetPeers;
   }
 
   /** `redialIntervalMs`, doubled per consecutive failure up to 32 times as long. */
@@ -1510,9 +1618,11 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     return true;
   }
 
+  /** Dials a member proactively (to keep `targetPeers` connected); on-demand dials use `connectTo`. */
   private dialPeer(peer: PeerRecord): void {
     const libp2p = this.libp2p;
     if (libp2p === undefined || this.dialing.has(peer.nodeId) || peer.nodeId === this.nodeId) return;
+    if (!this.wantsMorePeers()) return;
     const addrs: Multiaddr[] = [];
     for (const address of peer.addresses) {
       try {
@@ -1589,13 +1699,29 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       addresses: [...peer.addresses],
       connected,
       transport: connection === undefined ? null : transportKind(connection.remoteAddr.toString()),
-      rttMs: connection === undefined ? null : (peer.rttMs ?? connection.rtt ?? null),
+      rttMs: connection === undefined ? null : (connection.rtt ?? peer.rttMs ?? null),
       lastSeenMs: peer.lastSeenMs,
       capabilityCount: peer.capabilityCount,
       digest: peer.digest,
       reason: connected ? null : (peer.reason ?? (peer.inView ? null : 'unreachable')),
-      detail: connected ? null : peer.detail,
+      detail: connected
+        ? null
+        : (peer.detail ?? (peer.inView ? 'in view through gossip; connected on demand' : null)),
     };
+  }
+
+  /**
+   * True when work can be sent to `nodeId` now: a member that is connected, or in view (heard from
+   * within `peerTimeoutMs`) with an address to dial, and not revoked. Beyond `targetPeers`, members
+   * are in view without a direct connection; `invoke` dials them on demand. Cheap enough to call
+   * per capability on every request.
+   */
+  isReachable(nodeId: string): boolean {
+    if (nodeId === this.nodeId) return true;
+    const peer = this.peerRecords.get(nodeId);
+    if (peer === undefined || peer.credentials.size === 0 || this.isRevokedInAllShared(peer)) return false;
+    if (this.verifiedConnection(nodeId) !== undefined) return true;
+    return peer.inView && peer.addresses.length > 0;
   }
 
   /** Every peer this node knows of: members (connected or not) and refused strangers, with reasons. */
@@ -1702,8 +1828,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     message: GossipMessage,
   ): Promise<TopicValidatorResult> {
     const { Accept, Ignore, Reject } = TopicValidatorResult;
-    if (this.peerGateStatus(from.toString()) !== 'verified')
-      return this.dropGossip('unverified_peer', Ignore);
+    if (!(await this.peerVerified(from.toString()))) return this.dropGossip('unverified_peer', Ignore);
     if (message.type !== 'signed') return this.dropGossip('malformed', Reject);
     if (message.data.length > MAX_ENVELOPE_BYTES[kind]) return this.dropGossip('oversized', Reject);
     let envelope: GossipEnvelope;
@@ -1771,6 +1896,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       return false;
     }
     if (envelope.type === 'event') return this.handleEvent(ctx, envelope, value);
+    if (envelope.type === 'cost') return this.handleCost(ctx, envelope, value);
     if (envelope.type === 'heartbeat') {
       const parsed = heartbeatPayloadSchema.safeParse(value);
       if (!parsed.success) return false;
@@ -1847,6 +1973,21 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     return true;
   }
 
+  private handleCost(ctx: MeshContext, envelope: GossipEnvelope, value: unknown): boolean {
+    const parsed = costUpdatePayloadSchema.safeParse(value);
+    if (!parsed.success || parsed.data.node_id !== envelope.originId) return false;
+    this.notePeerAlive(ctx, envelope, undefined);
+    this.safeDispatchEvent('cost', {
+      detail: {
+        ...parsed.data,
+        originId: envelope.originId,
+        meshId: ctx.meshId,
+        receivedAtMs: this.clock.now(),
+      },
+    });
+    return true;
+  }
+
   private notePeerAlive(
     ctx: MeshContext,
     envelope: GossipEnvelope,
@@ -1872,8 +2013,9 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     this.seen(peer);
     if (
-      !this.hasOpenConnection(peer.nodeId) &&
       this.clock.now() - peer.lastDialMs >= this.redialDelay(peer) &&
+      this.wantsMorePeers() &&
+      !this.hasOpenConnection(peer.nodeId) &&
       !this.isRevokedInAllShared(peer)
     ) {
       this.dialPeer(peer);
@@ -1920,27 +2062,35 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     await this.measureRoundTrips();
   }
 
-  /** Pings every verified member over its connection; the RTT shows in `peers()`. */
+  /**
+   * Pings the verified members whose connection has no RTT yet; the RTT shows in `peers()`. After
+   * that, libp2p's connection monitor pings every connection (each 10 s) and keeps `rtt` fresh:
+   * pinging each member again on every heartbeat doubled the pings for nothing.
+   */
   private async measureRoundTrips(): Promise<void> {
+    await Promise.all([...this.peerRecords.values()].map((peer) => this.measureRoundTrip(peer)));
+  }
+
+  /** Pings `peer` once when its verified connection has no RTT yet (at verification and on heartbeats). */
+  private async measureRoundTrip(peer: PeerRecord): Promise<void> {
     const libp2p = this.libp2p;
     if (libp2p === undefined) return;
-    const timeoutMs = Math.min(2_000, this.settings.heartbeatIntervalMs);
-    await Promise.all(
-      [...this.peerRecords.values()].map(async (peer) => {
-        if (this.verifiedConnection(peer.nodeId) === undefined) return;
-        try {
-          peer.rttMs = await libp2p.services.ping.ping(peerIdFromString(peer.nodeId), {
-            signal: AbortSignal.any([this.stopController.signal, AbortSignal.timeout(timeoutMs)]),
-          });
-        } catch {
-          peer.rttMs = null;
-        }
-      }),
-    );
+    const connection = this.verifiedConnection(peer.nodeId);
+    if (connection === undefined || connection.rtt !== undefined) return;
+    const timeoutMs = Math.min(2_000, Math.round(this.settings.heartbeatIntervalMs));
+    try {
+      peer.rttMs = await libp2p.services.ping.ping(peerIdFromString(peer.nodeId), {
+        signal: AbortSignal.any([this.stopController.signal, AbortSignal.timeout(timeoutMs)]),
+      });
+    } catch (err) {
+      peer.rttMs = null;
+      this.log.debug({ peer: peer.nodeId, err: errorMessage(err) }, 'round-trip ping failed');
+    }
   }
 
   private async publishAnnouncements(): Promise<void> {
     if (this.currentStatus !== 'started' || this.announcement === undefined) return;
+    this.lastAnnounceMs = this.clock.now();
     const { payload, current } = this.announcement;
     const bytes = utf8(
       JSON.stringify({
@@ -1955,6 +2105,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     for (const ctx of this.meshContexts.values()) await this.publish(ctx, 'announce', bytes, ttlMs);
   }
 
+  /**
+   * Re-announces ~1 s after a member enters the view, so it learns this node's capabilities at
+   * once. Re-announcements are spaced by `ANNOUNCE_SPACING_PER_MEMBER_MS` per member in view: while
+   * a large mesh grows, every member would otherwise re-publish on every join (N announcements per
+   * join, mesh-wide); a member that joins in between learns the digest from the next heartbeat.
+   */
   private scheduleAnnounce(delayMs = ANNOUNCE_AFTER_JOIN_MS): void {
     if (
       this.announcement === undefined ||
@@ -1962,6 +2118,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       this.announceTimer !== undefined
     )
       return;
+    let inView = 0;
+    for (const peer of this.peerRecords.values()) if (peer.inView) inView++;
+    const spacedMs = this.lastAnnounceMs + inView * ANNOUNCE_SPACING_PER_MEMBER_MS - this.clock.now();
+    delayMs = Math.max(delayMs, spacedMs);
     this.announceTimer = setTimeout(() => {
       this.announceTimer = undefined;
       this.publishAnnouncements().catch((err: unknown) => {
@@ -2035,6 +2195,36 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     for (const ctx of contexts) {
       options.signal?.throwIfAborted();
       await this.publish(ctx, 'event', bytes, EVENT_TTL_MS);
+      sent.push(ctx.meshId);
+    }
+    return { meshIds: sent };
+  }
+
+  // ---- cost updates --------------------------------------------------------------------------
+
+  /**
+   * Gossips this node's `NODE_COST_UPDATE` on the cost topic of every mesh it belongs to (the
+   * envelope lives 3 × `ttl`). `node_id` must be this node. Resolves with the meshes it went to.
+   */
+  async publishCost(
+    update: CostUpdatePayload,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ meshIds: string[] }> {
+    const parsed = costUpdatePayloadSchema.safeParse(update);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InvalidInputError(
+        `invalid cost update: ${issue && issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'malformed'}`,
+      );
+    }
+    if (parsed.data.node_id !== this.nodeId)
+      throw new InvalidInputError('a cost update must carry this node id');
+    if (this.libp2p === undefined || this.currentStatus !== 'started') return { meshIds: [] };
+    const bytes = utf8(JSON.stringify(parsed.data));
+    const sent: string[] = [];
+    for (const ctx of this.meshContexts.values()) {
+      options.signal?.throwIfAborted();
+      await this.publish(ctx, 'cost', bytes, parsed.data.ttl * 3000);
       sent.push(ctx.meshId);
     }
     return { meshIds: sent };
@@ -2283,7 +2473,13 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     const connection = await this.connectTo(nodeId, options);
     const { signal } = options;
-    const stream = await raceSignal(connection.newStream(INVOKE_PROTOCOL, { signal }), signal, 'invoke');
+    // members speak the invoke protocol (the handshake checked their version): send the protocol
+    // name with the request instead of waiting a round trip for the remote to confirm it first
+    const stream = await raceSignal(
+      connection.newStream(INVOKE_PROTOCOL, { signal, negotiateFully: false }),
+      signal,
+      'invoke',
+    );
     yield* callInvoke(stream, request, {
       signal,
       nodeId,

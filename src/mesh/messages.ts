@@ -5,7 +5,7 @@
  * new protocol id. See docs/PROTOCOLS.md.
  */
 import { z } from 'zod';
-import { MESH_ID_PATTERN, capabilityIdSchema, triggerSpecSchema } from '../core/index.js';
+import { MESH_ID_PATTERN, WORK_TYPES, capabilityIdSchema, triggerSpecSchema } from '../core/index.js';
 
 export const HANDSHAKE_PROTOCOL = '/atmosphere/handshake/1.0.0';
 export const JOIN_PROTOCOL = '/atmosphere/join/1.0.0';
@@ -15,17 +15,19 @@ export const INVOKE_PROTOCOL = '/atmosphere/invoke/1.0.0';
 
 export const AGENT = 'atmosphere/1';
 
-export type TopicKind = 'announce' | 'heartbeat' | 'revocation' | 'event';
+export type TopicKind = 'announce' | 'heartbeat' | 'revocation' | 'event' | 'cost';
 
 /** Every gossip topic kind a member subscribes to on each of its meshes. */
-export const TOPIC_KINDS: readonly TopicKind[] = ['announce', 'heartbeat', 'revocation', 'event'];
+export const TOPIC_KINDS: readonly TopicKind[] = ['announce', 'heartbeat', 'revocation', 'event', 'cost'];
 
 export function topicFor(meshId: string, kind: TopicKind): string {
   return `/atmosphere/${meshId}/${kind}/1`;
 }
 
 export function parseTopic(topic: string): { meshId: string; kind: TopicKind } | undefined {
-  const match = /^\/atmosphere\/(mesh-[a-z2-7]{26})\/(announce|heartbeat|revocation|event)\/1$/.exec(topic);
+  const match = /^\/atmosphere\/(mesh-[a-z2-7]{26})\/(announce|heartbeat|revocation|event|cost)\/1$/.exec(
+    topic,
+  );
   if (match === null) return undefined;
   return { meshId: match[1]!, kind: match[2] as TopicKind };
 }
@@ -155,3 +157,48 @@ export const eventPayloadSchema = z.object({
   firedAtMs: z.number().int().min(0),
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
+
+// ---- cost updates (gossip, inside signed envelopes) ----------------------------------------
+
+export const NODE_COST_UPDATE = 'NODE_COST_UPDATE';
+
+const unit = z.number().min(0).max(1).nullable();
+const nonNegative = z.number().min(0).max(1e9).nullable();
+const costValue = z.number().min(0).max(1e9);
+
+/**
+ * The seed's `NODE_COST_UPDATE` (Part 3), gossiped on `/atmosphere/<meshId>/cost/1` every
+ * `ttl` seconds and at once on a significant change. `node_id` must be the envelope's signer and
+ * `timestamp` its time (ms). `cost_factors` are the measured (or pinned) factors plus
+ * `overall_cost` (the inference cost); `costs` has, per work type, the total, whether the node is on
+ * critical battery, and the multipliers/additions that applied (`terms`). Unknown factors are null.
+ */
+export const costUpdatePayloadSchema = z.object({
+  type: z.literal(NODE_COST_UPDATE),
+  v: z.literal(1),
+  node_id: z.string().min(1).max(128),
+  name: nodeName,
+  timestamp: z.number().int().min(0),
+  ttl: z.number().int().min(1).max(3600),
+  cost_factors: z.object({
+    on_battery: z.boolean().nullable(),
+    battery_percent: z.number().min(0).max(100).nullable(),
+    cpu_load: unit,
+    gpu_load: unit,
+    memory_pressure: unit,
+    bandwidth_mbps: nonNegative,
+    latency_ms: nonNegative,
+    is_metered: z.boolean().nullable(),
+    overall_cost: costValue,
+  }),
+  costs: z.partialRecord(
+    z.enum(WORK_TYPES),
+    z.object({
+      total: costValue,
+      critical: z.boolean(),
+      terms: z.record(z.string().max(32), costValue).refine((t) => Object.keys(t).length <= 16),
+    }),
+  ),
+  pinned: z.array(z.string().max(32)).max(16),
+});
+export type CostUpdatePayload = z.infer<typeof costUpdatePayloadSchema>;

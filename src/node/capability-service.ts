@@ -29,6 +29,8 @@ export interface CapabilityServiceInit {
   readonly version: string;
   /** `OLLAMA_HOST`, read where config is resolved. */
   readonly ollamaHostEnv?: string;
+  /** This node's device capabilities (the Matter bridge's); call `devicesChanged()` when they change. */
+  readonly devices?: () => readonly Capability[];
 }
 
 /** The capability document a node serves by digest (its announcement carries only the digest). */
@@ -77,6 +79,9 @@ export class CapabilityService implements Startable {
   private controller = new AbortController();
   private readonly knownDigests = new Map<string, string>();
   private discovered: readonly DiscoveredBackend[] = [];
+  /** The models and their capabilities as last scanned (device capabilities are added to these). */
+  private models: readonly LocalModel[] = [];
+  private modelCapabilities: readonly Capability[] = [];
   /** This node's capabilities as last scanned, exposed or not. */
   private localCapabilities: readonly Capability[] = [];
   /** The exposure rules in effect (they change while the node runs: `reannounce`). */
@@ -175,9 +180,9 @@ export class CapabilityService implements Startable {
         this.log.warn({ capability: m.capabilityId, err: toAtmosphereError(err).message }, 'skipped a model');
       }
     }
-    await this.c.gateway.setLocal(models, capabilities);
-    this.localCapabilities = capabilities;
-    const exposed = await this.announceExposed();
+    this.models = models;
+    this.modelCapabilities = capabilities;
+    const exposed = await this.publishLocal();
     this.log.info(
       {
         backends: this.discovered.map((d) => `${d.backend.name}:${d.health.status}`).join(' '),
@@ -185,6 +190,23 @@ export class CapabilityService implements Startable {
         exposed: exposed.length,
       },
       'scanned model servers',
+    );
+  }
+
+  /** Indexes this node's models and devices as its local capabilities and announces the exposed ones. */
+  private async publishLocal(): Promise<Capability[]> {
+    const capabilities = [...this.modelCapabilities, ...(this.init.devices?.() ?? [])];
+    await this.c.gateway.setLocal(this.models, capabilities);
+    this.localCapabilities = capabilities;
+    return this.announceExposed();
+  }
+
+  /** Device capabilities changed (a device paired or removed): re-index and re-announce at once. */
+  async devicesChanged(): Promise<void> {
+    const exposed = await this.publishLocal();
+    this.log.info(
+      { capabilities: this.localCapabilities.length, exposed: exposed.length },
+      're-announced after a device change',
     );
   }
 

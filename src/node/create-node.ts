@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiApp, RunningHttpServer } from '../api/index.js';
 import type { BuildInfo, HomePaths } from '../client/index.js';
@@ -21,12 +22,16 @@ import type { NodeIdentity } from './identity.js';
 import type { CapabilityService } from './capability-service.js';
 import type { MeshGateway } from './mesh-gateway.js';
 import type { PowerMonitor } from './power-monitor.js';
+import type { CostService } from './cost/cost-service.js';
+import { MatterWiring } from './matter-wiring.js';
 import type { TriggerService } from './trigger-service.js';
 import type { ScanService } from './scan-service.js';
 import { LiveConfig } from './live-config.js';
+import { AuditFeed } from './audit-feed.js';
 import { AuditRetention } from './audit-retention.js';
 import { setConfigSections } from './config-file.js';
 import { removeFile } from './runtime-state.js';
+import { PendingJoinFile } from './pending-join.js';
 
 export interface NodeComponents {
   readonly home: HomePaths;
@@ -107,6 +112,8 @@ export class AtmosphereNode implements Startable {
   private mesh: MeshService | null = null;
   private gateway: MeshGateway | null = null;
   private powerMonitor: PowerMonitor | null = null;
+  private costService: CostService | null = null;
+  private matter: MatterWiring | null = null;
   private capabilityService: CapabilityService | null = null;
   private triggerService: TriggerService | null = null;
   private scanService: ScanService | null = null;
@@ -168,6 +175,8 @@ export class AtmosphereNode implements Startable {
         localScanBackends,
       } = await loadSubsystems();
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
+      // every audit entry is written through this, so `GET /api/audit?follow=1` sees it as it is written
+      const audit = new AuditFeed({ audit: this.store.audit });
       const live = new LiveConfig(
         { logger: logger.child('config') },
         {
@@ -190,18 +199,50 @@ export class AtmosphereNode implements Startable {
           relay: config.mesh.relay,
           useRelays: config.mesh.use_relays,
           peerTimeoutMs: config.mesh.peer_timeout_seconds * 1000,
+          targetPeers: config.mesh.target_peers,
         },
       );
       await this.mesh.start(options);
       const mesh = this.mesh;
-      const isConnected = (nodeId: string): boolean =>
-        nodeId === identity.nodeId || mesh.peers().some((p) => p.nodeId === nodeId && p.connected);
+      // A member in view is reachable: the mesh keeps only `targetPeers` connected and dials on demand.
+      const isConnected = (nodeId: string): boolean => mesh.isReachable(nodeId);
+      // The cost model: this node's factors, every member's broadcast costs, cloud spend and budget.
+      const [{ CostCollector }, { CostService }] = await Promise.all([
+        import('./cost/cost-collector.js'),
+        import('./cost/cost-service.js'),
+      ]);
+      const costs = new CostService(
+        {
+          clock,
+          logger: logger.child('cost'),
+          spend: this.store.spend,
+          mesh,
+          collector: new CostCollector(
+            {
+              clock,
+              logger: logger.child('cost'),
+              power: { refresh: (o) => this.powerMonitor?.refresh(o) ?? Promise.resolve(null) },
+              peerRtts: () => mesh.peers().flatMap((p) => (p.connected && p.rttMs !== null ? [p.rttMs] : [])),
+            },
+            { pins: () => live.current.cost.pin },
+          ),
+        },
+        { nodeId: identity.nodeId, name: () => this.name, config: () => live.current.cost },
+      );
+      this.costService = costs;
       const router = new SemanticRouter(
         { embedder: new WordVectorEmbedder({}), logger: logger.child('router') },
         {
           constraints: [
             predicateConstraint('reachable', (cap) => isConnected(cap.nodeId), 'its node is not connected'),
+            predicateConstraint(
+              'cloud-budget',
+              (cap) => costs.exclusion(cap) === null,
+              (cap) => costs.exclusion(cap) ?? 'the monthly cloud budget is spent',
+            ),
           ],
+          weights: config.cost.route_weights,
+          cost: (cap) => costs.routeCost(cap),
         },
       );
       // Limits are read from the live config on every request: an edit applies to the next one.
@@ -220,6 +261,7 @@ export class AtmosphereNode implements Startable {
       );
       this.powerMonitor = new PowerMonitor({ clock, logger: logger.child('power') });
       await this.powerMonitor.start(options);
+      await costs.start(options);
       // GPU memory for the VRAM cap comes from the latest scan report, re-read at most every 30 s.
       let gpuMemory: { atMs: number; bytes: number | null } | null = null;
       const gpuMemoryBytes = (): number | null => {
@@ -233,6 +275,14 @@ export class AtmosphereNode implements Startable {
         }
         return gpuMemory.bytes;
       };
+      // Matter: started only when `matter.enabled` (matter.js is loaded by the bridge's start).
+      const matter = new MatterWiring(
+        { logger: logger.child('matter'), clock },
+        { config: config.matter, home, nodeId: identity.nodeId },
+      );
+      this.matter = matter;
+      await matter.start();
+      const deviceTools = matter.tools();
       this.gateway = new MeshGateway(
         {
           router,
@@ -240,11 +290,13 @@ export class AtmosphereNode implements Startable {
             invoke: (nodeId, request, opts) => mesh.invoke(nodeId, request, opts),
             isConnected,
           },
-          audit: this.store.audit,
+          audit,
           logger: logger.child('gateway'),
           clock,
           limiter,
           power: this.powerMonitor,
+          cost: costs,
+          ...(deviceTools ? { devices: deviceTools } : {}),
         },
         {
           nodeId: identity.nodeId,
@@ -268,11 +320,20 @@ export class AtmosphereNode implements Startable {
           ...(this.components.env?.OLLAMA_HOST === undefined
             ? {}
             : { ollamaHostEnv: this.components.env.OLLAMA_HOST }),
+          devices: () => matter.capabilities(),
         },
       );
       await this.capabilityService.start();
       const capabilityService = this.capabilityService;
       live.onChange(() => {
+        costs
+          .refresh()
+          .catch((err: unknown) =>
+            this.log.warn(
+              { err: toAtmosphereError(err).message },
+              'could not resample cost after a config change',
+            ),
+          );
         capabilityService
           .reannounce(live.current)
           .catch((err: unknown) =>
@@ -284,7 +345,7 @@ export class AtmosphereNode implements Startable {
       });
       await live.start();
       this.auditRetention = new AuditRetention(
-        { audit: this.store.audit, clock, logger: logger.child('audit') },
+        { audit, clock, logger: logger.child('audit') },
         { retentionDays: () => live.current.access.audit_retention_days },
       );
       await this.auditRetention.start();
@@ -300,6 +361,7 @@ export class AtmosphereNode implements Startable {
         },
       );
       await this.triggerService.start();
+      matter.connect({ triggers: this.triggerService, capabilities: capabilityService });
       const scanBackends = localScanBackends({ logger, clock }, config, {
         ...(this.components.env?.OLLAMA_HOST === undefined
           ? {}
@@ -325,11 +387,16 @@ export class AtmosphereNode implements Startable {
           ownerToken,
           status: () => this.status(),
           store: this.store,
+          audit,
           mesh: this.mesh,
           gateway: this.gateway,
           router: this.gateway,
           triggers: this.triggerService,
           scanner: this.scanService,
+          cost: {
+            view: () => costs.view(),
+            spend: (by, days) => costs.spendReport(by, days),
+          },
           exposure: {
             current: () => live.current,
             capabilities: () =>
@@ -345,6 +412,12 @@ export class AtmosphereNode implements Startable {
               return Promise.resolve();
             },
           },
+          matter: matter.owner(),
+          tools: {
+            invokeTool: (target, opts) => gateway.invokeTool(target, opts),
+            act: (intent, args, opts) => gateway.act(intent, args, opts),
+          },
+          joins: new PendingJoinFile({ mesh: this.mesh }, { path: join(home.root, 'join.json') }),
         },
         {
           corsOrigins: config.api.cors_origins,
@@ -411,6 +484,18 @@ export class AtmosphereNode implements Startable {
       this.capabilityService = null;
     }
     this.gateway = null;
+    if (this.matter) {
+      try {
+        await this.matter.stop();
+      } catch (err) {
+        this.log.warn({ err }, 'Matter bridge did not stop cleanly');
+      }
+      this.matter = null;
+    }
+    if (this.costService) {
+      await this.costService.stop();
+      this.costService = null;
+    }
     if (this.powerMonitor) {
       await this.powerMonitor.stop();
       this.powerMonitor = null;

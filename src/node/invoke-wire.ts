@@ -48,9 +48,17 @@ const embedRequest = z.object({
 export const invokeInputSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('chat'), request: chatRequest }),
   z.object({ op: z.literal('embed'), request: embedRequest }),
+  z.object({
+    op: z.literal('tool'),
+    tool: z.string().min(1).max(64),
+    arguments: z.record(z.string(), z.unknown()).default({}),
+  }),
 ]);
 
-export type InvokeInput = { op: 'chat'; request: ChatRequest } | { op: 'embed'; request: EmbedRequest };
+export type InvokeInput =
+  | { op: 'chat'; request: ChatRequest }
+  | { op: 'embed'; request: EmbedRequest }
+  | { op: 'tool'; tool: string; arguments: Record<string, unknown> };
 
 export function parseInvokeInput(value: unknown): InvokeInput {
   const parsed = invokeInputSchema.safeParse(value);

@@ -29,9 +29,11 @@ import {
   ChatResultBuilder,
   InvalidInputError,
   ModelNotFoundError,
+  CloudBudgetExceededError,
   NoCapabilityError,
   NotExposedError,
   NotFoundError,
+  UnknownToolError,
   OnBatteryError,
   VramLimitError,
   exposedToMeshes,
@@ -65,6 +67,48 @@ export interface BatteryState {
   onBattery(): boolean | null;
 }
 
+/** Runs this node's device tools (the node passes its Matter bridge, adapted). */
+export interface DeviceTools {
+  invoke(
+    capabilityId: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal?: AbortSignal },
+  ): Promise<unknown>;
+}
+
+/** A device tool run somewhere in the mesh, and what it answered. */
+export interface ToolInvocation {
+  readonly nodeId: string;
+  readonly nodeName: string;
+  readonly capabilityId: string;
+  readonly tool: string;
+  readonly result: unknown;
+  readonly durationMs: number;
+}
+
+/** The cost model as the gateway uses it (the node passes its `CostService`). */
+export interface GatewayCost {
+  /** The cost routing uses for a capability now. */
+  routeCost(capability: Capability): { readonly total: number; readonly critical: boolean };
+  /** Why a capability may not be used now (a spent cloud budget), or null. */
+  exclusion(capability: Capability): string | null;
+  /** How much cheaper (relative) another node must be to win over this node's own model. */
+  localMargin(): number;
+  /** Records what a cloud model's call spent (embeddings: prompt tokens only). */
+  recordUsage(
+    capability: Capability,
+    requester: string,
+    usage: { readonly promptTokens: number; readonly completionTokens: number },
+  ): unknown;
+  /** Wraps a local model's chat stream so what a cloud model spends is recorded. */
+  meterChat(
+    capability: Capability,
+    requester: string,
+    stream: AsyncIterable<ChatChunk>,
+  ): AsyncIterable<ChatChunk>;
+}
+
 export interface MeshGatewayComponents {
   readonly router: SemanticRouter;
   readonly mesh: GatewayMesh;
@@ -75,6 +119,10 @@ export interface MeshGatewayComponents {
   readonly limiter?: WorkSlots;
   /** For `limits.off_battery_only`; without it the device counts as plugged in. */
   readonly power?: BatteryState;
+  /** Orders explicit-model targets by cost, enforces the cloud budget, records spend. Default none. */
+  readonly cost?: GatewayCost;
+  /** Runs this node's device tools (Matter); without it peers' tool requests are refused. */
+  readonly devices?: DeviceTools;
 }
 
 /** The parts of the owner's configuration the gateway enforces. */
@@ -235,12 +283,50 @@ export class MeshGateway implements InferenceGateway {
       );
     }
     matches.sort((a, b) => Number(b.local) - Number(a.local));
-    return matches.map((m) => ({
+    return this.byCost(matches).map((m) => ({
       nodeId: m.nodeId,
       nodeName: m.nodeName,
       capabilityId: m.capabilityId,
       model: m.id,
     }));
+  }
+
+  /**
+   * With a cost model: drops capabilities it excludes (a spent cloud budget; throws when that
+   * leaves none), then orders cheapest first, a node on critical battery last. This node's own
+   * models win unless another node is cheaper by more than `localMargin()` (no network hop, and
+   * two similar nodes do not trade work on noise); ties keep the input order.
+   */
+  private byCost<T extends { readonly nodeId: string; readonly capabilityId: string }>(
+    items: readonly T[],
+  ): T[] {
+    const cost = this.c.cost;
+    if (cost === undefined) return [...items];
+    const all = this.capabilities();
+    const rated = items.map((item) => {
+      const cap = all.find((c) => c.nodeId === item.nodeId && c.id === item.capabilityId);
+      return {
+        item,
+        excluded: cap ? cost.exclusion(cap) : null,
+        rc: cap ? cost.routeCost(cap) : { total: Number.POSITIVE_INFINITY, critical: false },
+      };
+    });
+    const allowed = rated.filter((r) => r.excluded === null);
+    if (allowed.length === 0 && rated.length > 0) {
+      throw new CloudBudgetExceededError(rated[0]?.excluded ?? 'the monthly cloud budget is spent', {
+        details: { rule: 'cost.monthly_budget_usd' },
+      });
+    }
+    const headStart = 1 + cost.localMargin();
+    const effective = (r: (typeof allowed)[number]): number =>
+      r.item.nodeId === this.init.nodeId ? r.rc.total / headStart : r.rc.total;
+    return allowed
+      .map((r, index) => ({ ...r, index, effective: effective(r) }))
+      .sort(
+        (a, b) =>
+          Number(a.rc.critical) - Number(b.rc.critical) || a.effective - b.effective || a.index - b.index,
+      )
+      .map((r) => r.item);
   }
 
   private toTarget(nodeId: string, capabilityId: string): Target | null {
@@ -294,7 +380,12 @@ export class MeshGateway implements InferenceGateway {
 
   // ---- executing ---------------------------------------------------------------------------------
 
-  private runChat(target: Target, request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatChunk> {
+  private runChat(
+    target: Target,
+    request: ChatRequest,
+    signal?: AbortSignal,
+    requester = 'local',
+  ): AsyncIterable<ChatChunk> {
     const req: ChatRequest = { ...request, model: target.model };
     if (target.nodeId === this.init.nodeId) {
       const local = this.local.get(target.capabilityId);
@@ -302,7 +393,7 @@ export class MeshGateway implements InferenceGateway {
       return this.auditLocalStream(
         target.capabilityId,
         req,
-        local.backend.chatStream(req, signal ? { signal } : {}),
+        this.metered(target.capabilityId, requester, local.backend.chatStream(req, signal ? { signal } : {})),
       );
     }
     const frames = this.c.mesh.invoke(
@@ -331,7 +422,9 @@ export class MeshGateway implements InferenceGateway {
     let lastError: AtmosphereError | null = null;
     for (const target of targets.slice(0, maxAttempts)) {
       options.signal?.throwIfAborted();
-      const iterator = this.runChat(target, request, options.signal)[Symbol.asyncIterator]();
+      const iterator = this.runChat(target, request, options.signal, options.requester)[
+        Symbol.asyncIterator
+      ]();
       let first: IteratorResult<ChatChunk>;
       try {
         first = await iterator.next();
@@ -394,17 +487,23 @@ export class MeshGateway implements InferenceGateway {
   ): Promise<{ receipt: RouteReceipt; result: EmbedResult }> {
     const auto = request.model === 'auto' || request.model === '';
     const targets = auto
-      ? this.models()
-          .filter((m) => m.kind === 'embed')
-          .sort((a, b) => Number(b.local) - Number(a.local))
-          .map((m) => ({ nodeId: m.nodeId, nodeName: m.nodeName, capabilityId: m.capabilityId, model: m.id }))
+      ? this.byCost(
+          this.models()
+            .filter((m) => m.kind === 'embed')
+            .sort((a, b) => Number(b.local) - Number(a.local)),
+        ).map((m) => ({ nodeId: m.nodeId, nodeName: m.nodeName, capabilityId: m.capabilityId, model: m.id }))
       : this.explicitTargets(request.model, ['embed']);
     if (targets.length === 0) throw new NoCapabilityError('no embedding model is reachable in the mesh');
     const attempts: RouteAttempt[] = [];
     let lastError: AtmosphereError | null = null;
     for (const target of targets.slice(0, this.init.maxAttempts ?? 3)) {
       try {
-        const result = await this.runEmbed(target, { ...request, model: target.model }, options.signal);
+        const result = await this.runEmbed(
+          target,
+          { ...request, model: target.model },
+          options.signal,
+          options.requester,
+        );
         attempts.push({ nodeId: target.nodeId, capabilityId: target.capabilityId, error: null });
         const receipt: RouteReceipt = {
           routeId: `rt_${randomBytes(9).toString('base64url')}`,
@@ -430,13 +529,19 @@ export class MeshGateway implements InferenceGateway {
     throw lastError ?? new NoCapabilityError('no embedding model answered');
   }
 
-  private async runEmbed(target: Target, request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult> {
+  private async runEmbed(
+    target: Target,
+    request: EmbedRequest,
+    signal?: AbortSignal,
+    requester = 'local',
+  ): Promise<EmbedResult> {
     if (target.nodeId === this.init.nodeId) {
       const local = this.local.get(target.capabilityId);
       if (!local?.backend.embed) throw new InvalidInputError(`${target.capabilityId} cannot embed`);
       const startedMs = this.c.clock.now();
       try {
         const result = await local.backend.embed(request, signal ? { signal } : {});
+        this.meterEmbed(target.capabilityId, requester, result);
         this.auditLocal(target.capabilityId, 'embed', startedMs, request, jsonBytes(result), null);
         return result;
       } catch (err) {
@@ -459,6 +564,27 @@ export class MeshGateway implements InferenceGateway {
       return parseEmbedResult(frame.data, target.nodeId);
     }
     throw new NoCapabilityError(`${target.nodeId} returned no embedding`);
+  }
+
+  /** A local model's chat stream, with what a cloud model spends recorded (cost model). */
+  private metered(
+    capabilityId: string,
+    requester: string,
+    stream: AsyncIterable<ChatChunk>,
+  ): AsyncIterable<ChatChunk> {
+    const cap = this.localCapabilities.find((c) => c.id === capabilityId);
+    return this.c.cost && cap ? this.c.cost.meterChat(cap, requester, stream) : stream;
+  }
+
+  /** Records what a local cloud embedding model spent, when it reported its tokens (cost model). */
+  private meterEmbed(capabilityId: string, requester: string, result: EmbedResult): void {
+    const cap = this.localCapabilities.find((c) => c.id === capabilityId);
+    if (!this.c.cost || !cap || result.promptTokens === null) return;
+    try {
+      this.c.cost.recordUsage(cap, requester, { promptTokens: result.promptTokens, completionTokens: 0 });
+    } catch (err) {
+      this.log.warn({ err: toAtmosphereError(err).message }, 'could not record cloud spend');
+    }
   }
 
   // ---- auditing local work ------------------------------------------------------------------------
@@ -538,7 +664,7 @@ export class MeshGateway implements InferenceGateway {
    * only when plugged in, the model fits the owner's share of the GPU. Throws the refusal, with
    * the config key that decided as `details.rule`.
    */
-  private admit(capability: Capability, local: LocalModel, context: InvokeContext): void {
+  private admit(capability: Capability, local: LocalModel | null, context: InvokeContext): void {
     const policy = this.init.policy?.();
     if (policy === undefined) return;
     const exposure = exposedToMeshes(policy, capability, context.meshIds);
@@ -562,7 +688,13 @@ export class MeshGateway implements InferenceGateway {
         this.log.debug('power source unknown: limits.off_battery_only not applied to this request');
       }
     }
-    if (local.backend.kind !== 'openai-compatible') {
+    const overBudget = this.c.cost?.exclusion(capability) ?? null;
+    if (overBudget !== null) {
+      throw new CloudBudgetExceededError(`${capability.id}: ${overBudget}`, {
+        details: { rule: 'cost.monthly_budget_usd' },
+      });
+    }
+    if (local !== null && local.backend.kind !== 'openai-compatible') {
       const modelBytes = modelVramBytes(local.model);
       const gpuMemoryBytes = this.init.gpuMemoryBytes?.() ?? null;
       const decision = vramDecision({
@@ -595,27 +727,30 @@ export class MeshGateway implements InferenceGateway {
    * stream ends, fails or the peer goes away.
    */
   serve(request: InvokeRequest, context: InvokeContext): AsyncIterable<unknown> {
+    const op = (request.input as { op?: unknown } | null)?.op;
+    if (op === 'tool') return this.servingTool(request, context, this.c.clock.now());
     return this.serving(request, context, this.c.clock.now());
   }
 
-  private async *serving(
+  /** Records a decision on a peer's request (what it did, and the bytes in and out). */
+  private auditOf(
     request: InvokeRequest,
     context: InvokeContext,
     startedMs: number,
-  ): AsyncGenerator<unknown> {
+  ): (
+    decision: 'allowed' | 'refused',
+    rule: string | null,
+    tool: string | null,
+    detail: string | null,
+    bytesOut: number | null,
+  ) => void {
     const bytesIn = jsonBytes(request.input);
-    const audit = (
-      decision: 'allowed' | 'refused',
-      rule: string | null,
-      op: string | null,
-      detail: string | null,
-      bytesOut: number | null,
-    ): void => {
+    return (decision, rule, tool, detail, bytesOut) => {
       this.writeAudit({
         startedMs,
         requester: context.nodeId,
         target: request.capability,
-        tool: op,
+        tool,
         decision,
         rule,
         bytesIn,
@@ -623,6 +758,178 @@ export class MeshGateway implements InferenceGateway {
         detail,
       });
     };
+  }
+
+  /** A peer's device tool request: admitted like model work (exposure, battery), audited with its tool. */
+  private async *servingTool(
+    request: InvokeRequest,
+    context: InvokeContext,
+    startedMs: number,
+  ): AsyncGenerator<unknown> {
+    const audit = this.auditOf(request, context, startedMs);
+    let tool: string | null = null;
+    let args: Record<string, unknown> = {};
+    const devices = this.c.devices;
+    try {
+      const input = parseInvokeInput(request.input);
+      if (input.op !== 'tool') throw new InvalidInputError('expected a tool request');
+      tool = input.tool;
+      args = input.arguments;
+      const capability = this.localCapabilities.find((c) => c.id === request.capability);
+      if (!capability || !devices)
+        throw new NotFoundError(`this node has no capability ${request.capability}`);
+      if (!capability.tools.some((t) => t.name === tool)) {
+        throw new UnknownToolError(`${capability.id} has no tool "${tool}"`, {
+          details: { capability: capability.id, tool },
+        });
+      }
+      this.admit(capability, null, context);
+    } catch (err) {
+      const e = toAtmosphereError(err);
+      const rule = typeof e.details.rule === 'string' ? e.details.rule : e.code;
+      audit('refused', rule, tool, e.message, null);
+      throw e;
+    }
+    let release: Release | null = null;
+    if (this.c.limiter) {
+      try {
+        release = await this.c.limiter.acquire({ signal: context.signal });
+      } catch (err) {
+        const e = toAtmosphereError(err);
+        audit(
+          e instanceof AbortedError ? 'allowed' : 'refused',
+          'limits.max_concurrent',
+          tool,
+          e.message,
+          null,
+        );
+        throw e;
+      }
+    }
+    let outcome: string | null = 'cancelled by the caller';
+    let bytesOut: number | null = null;
+    try {
+      const result = await devices.invoke(request.capability, tool, args, { signal: context.signal });
+      bytesOut = jsonBytes(result);
+      outcome = null;
+      yield result;
+    } catch (err) {
+      outcome = `failed: ${toAtmosphereError(err).message}`;
+      throw err;
+    } finally {
+      release?.();
+      audit('allowed', null, tool, outcome, bytesOut);
+    }
+  }
+
+  // ---- device tools ------------------------------------------------------------------------------
+
+  /**
+   * Runs one tool of a capability (a device's `off`, `lock` …): here when this node has it,
+   * otherwise on its node over the invoke protocol, where the owner's rules decide. Without
+   * `nodeId` a reachable node that has the capability is chosen, this node first.
+   */
+  async invokeTool(
+    target: {
+      readonly capabilityId: string;
+      readonly tool: string;
+      readonly arguments?: Record<string, unknown>;
+      readonly nodeId?: string;
+    },
+    options: GatewayCallOptions,
+  ): Promise<ToolInvocation> {
+    const candidates = this.capabilities()
+      .filter(
+        (c) => c.id === target.capabilityId && (target.nodeId === undefined || c.nodeId === target.nodeId),
+      )
+      .sort((a, b) => Number(b.nodeId === this.init.nodeId) - Number(a.nodeId === this.init.nodeId));
+    const capability = candidates.find((c) => this.reachable(c.nodeId));
+    if (!capability) {
+      throw new NoCapabilityError(
+        candidates.length === 0
+          ? `no node in the mesh offers ${target.capabilityId}`
+          : `the node that offers ${target.capabilityId} is not connected`,
+        { details: { capability: target.capabilityId } },
+      );
+    }
+    if (!capability.tools.some((t) => t.name === target.tool)) {
+      throw new UnknownToolError(
+        `${capability.id} has no tool "${target.tool}" (it has ${capability.tools.map((t) => t.name).join(', ') || 'none'})`,
+        { details: { capability: capability.id, tool: target.tool } },
+      );
+    }
+    const args = target.arguments ?? {};
+    const startedMs = this.c.clock.now();
+    const done = (result: unknown): ToolInvocation => ({
+      nodeId: capability.nodeId,
+      nodeName: this.nodeName(capability.nodeId),
+      capabilityId: capability.id,
+      tool: target.tool,
+      result,
+      durationMs: this.c.clock.now() - startedMs,
+    });
+    if (capability.nodeId === this.init.nodeId) {
+      const devices = this.c.devices;
+      if (!devices) throw new NotFoundError(`${capability.id} has no tools this node can run`);
+      try {
+        const result = await devices.invoke(
+          capability.id,
+          target.tool,
+          args,
+          options.signal ? { signal: options.signal } : {},
+        );
+        this.auditLocal(capability.id, target.tool, startedMs, args, jsonBytes(result), null);
+        return done(result);
+      } catch (err) {
+        this.auditLocal(capability.id, target.tool, startedMs, args, null, toAtmosphereError(err).message);
+        throw err;
+      }
+    }
+    for await (const frame of this.c.mesh.invoke(
+      capability.nodeId,
+      { capability: capability.id, input: { op: 'tool', tool: target.tool, arguments: args } },
+      options.signal ? { signal: options.signal } : {},
+    )) {
+      return done(frame.data);
+    }
+    throw new NoCapabilityError(
+      `${capability.nodeId} returned no result for ${capability.id} ${target.tool}`,
+    );
+  }
+
+  /**
+   * Routes an intent ("turn off the kitchen light") to a capability and one of its tools, and
+   * runs that tool. Throws `NoCapabilityError` when nothing matches or the match has no tool.
+   */
+  async act(
+    intent: string,
+    args: Record<string, unknown>,
+    options: GatewayCallOptions,
+  ): Promise<{ invocation: ToolInvocation; decision: RouteDecision }> {
+    const decision = await this.c.router.route(
+      { intent, requester: options.requester },
+      options.signal ? { signal: options.signal } : {},
+    );
+    const choice = decision.decision;
+    if (!choice) throw new NoCapabilityError(`no capability in the mesh matches "${intent}"`);
+    if (choice.tool === null || choice.toolKind !== 'tool') {
+      throw new NoCapabilityError(`"${intent}" matches ${choice.capabilityId}, but none of its tools does`, {
+        details: { capability: choice.capabilityId },
+      });
+    }
+    const invocation = await this.invokeTool(
+      { capabilityId: choice.capabilityId, nodeId: choice.nodeId, tool: choice.tool, arguments: args },
+      options,
+    );
+    return { invocation, decision };
+  }
+
+  private async *serving(
+    request: InvokeRequest,
+    context: InvokeContext,
+    startedMs: number,
+  ): AsyncGenerator<unknown> {
+    const audit = this.auditOf(request, context, startedMs);
     let input: InvokeInput | undefined;
     let local: LocalModel | undefined;
     try {
@@ -654,9 +961,15 @@ export class MeshGateway implements InferenceGateway {
     let bytesOut = 0;
     let outcome: string | null = 'cancelled by the caller';
     try {
-      yield* this.runServed(local, input, context.signal, (bytes) => {
-        bytesOut += bytes;
-      });
+      yield* this.runServed(
+        local,
+        input,
+        context.signal,
+        (bytes) => {
+          bytesOut += bytes;
+        },
+        context.nodeId,
+      );
       outcome = null;
     } catch (err) {
       outcome = `failed: ${toAtmosphereError(err).message}`;
@@ -672,17 +985,22 @@ export class MeshGateway implements InferenceGateway {
     input: InvokeInput,
     signal: AbortSignal,
     sent: (bytes: number) => void,
+    requester: string,
   ): AsyncGenerator<unknown> {
     if (input.op === 'embed') {
       if (!local.backend.embed) throw new InvalidInputError(`${local.capabilityId} cannot embed`);
       const result = await local.backend.embed({ ...input.request, model: local.model.id }, { signal });
+      this.meterEmbed(local.capabilityId, requester, result);
       sent(jsonBytes(result));
       yield result;
       return;
     }
-    for await (const chunk of local.backend.chatStream(
-      { ...input.request, model: local.model.id },
-      { signal },
+    if (input.op === 'tool')
+      throw new InvalidInputError(`${local.capabilityId} is a model: it has no device tools`);
+    for await (const chunk of this.metered(
+      local.capabilityId,
+      requester,
+      local.backend.chatStream({ ...input.request, model: local.model.id }, { signal }),
     )) {
       sent(jsonBytes(chunk));
       yield chunk;

@@ -1,4 +1,5 @@
 import type { Dirent } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PowerInfo } from '../core/index.js';
 import { ManualClock, silentLogger } from '../core/index.js';
@@ -61,6 +62,39 @@ describe('reading the power source', () => {
     expect(onBattery).toMatchObject({ source: 'battery', hasBattery: true, batteryPercent: 57 });
     const plugged = await systemPowerSource(fakeEnv('linux', laptop('1', 'Charging')))({});
     expect(plugged).toMatchObject({ source: 'ac', charging: true });
+  });
+
+  it('asks upower when sysfs lists no power supply, and stops asking once it knows nothing', async () => {
+    const upowerLine = 'upower -i /org/freedesktop/UPower/devices/DisplayDevice';
+    const calls: string[] = [];
+    const withUpower = (stdout: string): ScanEnv => {
+      const env = fakeEnv('linux', {}, { [upowerLine]: { status: 'ok', stdout, stderr: '' } });
+      return {
+        ...env,
+        run: (command, args, o) => {
+          calls.push([command, ...args].join(' '));
+          return env.run(command, args, o);
+        },
+      };
+    };
+    const discharging = readFileSync(
+      new URL('../../test/fixtures/cost/upower-discharging.txt', import.meta.url),
+      'utf8',
+    );
+    expect(await systemPowerSource(withUpower(discharging))({})).toMatchObject({
+      source: 'battery',
+      batteryPercent: 75,
+      via: 'upower',
+    });
+    const desktop = systemPowerSource(
+      withUpower(
+        readFileSync(new URL('../../test/fixtures/cost/upower-no-battery.txt', import.meta.url), 'utf8'),
+      ),
+    );
+    calls.length = 0;
+    expect(await desktop({})).toBeNull();
+    expect(await desktop({})).toBeNull();
+    expect(calls).toEqual([upowerLine]);
   });
 
   it('reads pmset on macOS', async () => {

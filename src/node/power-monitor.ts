@@ -1,7 +1,8 @@
 /**
- * Whether this device runs on battery, for `limits.off_battery_only`: read at start and every
- * 30 s after (the timer does not keep the process alive) with the scanner's parsers — Linux
- * `/sys/class/power_supply`, macOS `pmset -g batt`. Answers from memory, so the check on each mesh
+ * Whether this device runs on battery, for `limits.off_battery_only` and the cost model: read at
+ * start and every 30 s after (the timer does not keep the process alive) with the scanner's
+ * parsers — Linux `/sys/class/power_supply` (then `upower` when sysfs cannot tell), macOS
+ * `pmset -g batt`. Answers from memory, so the check on each mesh
  * request costs nothing. Unknown (no reading yet, a desktop without a power supply listed, another
  * platform) is `null`: the node does not refuse work on a guess.
  */
@@ -9,11 +10,15 @@ import type { Clock, Logger, PowerInfo, Startable } from '../core/index.js';
 import { toAtmosphereError } from '../core/index.js';
 import type { PowerSupplyEntry, ScanEnv } from '../scanner/index.js';
 import { parseLinuxPowerSupplies, parsePmsetBatt, systemScanEnv } from '../scanner/index.js';
+import { parseUpowerDisplayDevice } from './cost/cost-parsers.js';
 
 export const POWER_REFRESH_INTERVAL_MS = 30_000;
 
+/** A power reading and the tool it came from (`sysfs`, `upower`, `pmset`), when known. */
+export type PowerReading = PowerInfo & { readonly via?: string };
+
 /** Reads the power state now; null when it cannot be told. */
-export type PowerSource = (options: { signal?: AbortSignal }) => Promise<PowerInfo | null>;
+export type PowerSource = (options: { signal?: AbortSignal }) => Promise<PowerReading | null>;
 
 export interface PowerMonitorComponents {
   readonly clock: Clock;
@@ -33,10 +38,24 @@ const POWER_SUPPLY_FILES = ['type', 'scope', 'status', 'capacity', 'online', 'pr
 
 /** The power state of the machine this runs on, through a scanner `ScanEnv`. */
 export function systemPowerSource(env: ScanEnv = systemScanEnv()): PowerSource {
+  // upower is asked only while it helps: a machine where it is missing or knows no battery (a
+  // desktop, a VM) would otherwise start a process on every reading for nothing.
+  let upowerHelps = true;
   return async ({ signal }) => {
     if (env.platform === 'linux') {
+      const upower = async (): Promise<PowerReading | null> => {
+        if (!upowerHelps) return null;
+        const result = await env.run(
+          'upower',
+          ['-i', '/org/freedesktop/UPower/devices/DisplayDevice'],
+          signal ? { signal } : {},
+        );
+        const info = result.status === 'ok' ? parseUpowerDisplayDevice(result.stdout) : null;
+        if (info === null && !signal?.aborted) upowerHelps = false;
+        return info === null ? null : { ...info, via: 'upower' };
+      };
       const names = (await env.list(POWER_SUPPLY_DIR))?.map((d) => d.name) ?? null;
-      if (names === null) return null;
+      if (names === null || names.length === 0) return upower();
       const entries: PowerSupplyEntry[] = await Promise.all(
         names.map(async (name) => {
           const pairs = await Promise.all(
@@ -51,11 +70,15 @@ export function systemPowerSource(env: ScanEnv = systemScanEnv()): PowerSource {
           return { name, attributes: Object.fromEntries(pairs.filter((p) => p[1] !== undefined)) };
         }),
       );
-      return parseLinuxPowerSupplies(entries);
+      const info = parseLinuxPowerSupplies(entries);
+      return info.source === 'unknown'
+        ? ((await upower()) ?? { ...info, via: 'sysfs' })
+        : { ...info, via: 'sysfs' };
     }
     if (env.platform === 'darwin') {
       const result = await env.run('pmset', ['-g', 'batt'], signal ? { signal } : {});
-      return result.status === 'ok' ? parsePmsetBatt(result.stdout) : null;
+      const info = result.status === 'ok' ? parsePmsetBatt(result.stdout) : null;
+      return info === null ? null : { ...info, via: 'pmset' };
     }
     return null;
   };
@@ -66,7 +89,7 @@ export class PowerMonitor implements Startable {
   private readonly init: PowerMonitorInit;
   private readonly log: Logger;
   private readonly source: PowerSource;
-  private reading: PowerInfo | null = null;
+  private reading: PowerReading | null = null;
   private readAtMs: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private controller = new AbortController();
@@ -86,7 +109,7 @@ export class PowerMonitor implements Startable {
   }
 
   /** The last reading and when it was taken (null before the first). */
-  power(): { readonly info: PowerInfo; readonly readAtMs: number } | null {
+  power(): { readonly info: PowerReading; readonly readAtMs: number } | null {
     return this.reading === null || this.readAtMs === null
       ? null
       : { info: this.reading, readAtMs: this.readAtMs };

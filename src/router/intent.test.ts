@@ -37,4 +37,14 @@ describe('analyzeIntent', () => {
     expect(analyzeIntent("who's at the door").implied).toContain('person');
     expect(analyzeIntent('how many people are in the photo').implied).toContain('count');
   });
+
+  it('reads "who" and "where" as asking only when they ask, not in a relative clause', () => {
+    expect(analyzeIntent("who's at the front door").implied).toContain('person');
+    expect(analyzeIntent('check who rang the bell').implied).toContain('person');
+    expect(analyzeIntent('a gift idea for my dad who likes hiking').implied).not.toContain('person');
+    expect(analyzeIntent('where is my phone').implied).toContain('location');
+    expect(analyzeIntent('the town where I grew up').implied).not.toContain('location');
+    expect(analyzeIntent('how many cars are parked outside').implied).toContain('count');
+    expect(analyzeIntent('how much should I save each month').implied).not.toContain('count');
+  });
 });

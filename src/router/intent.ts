@@ -33,6 +33,33 @@ const SUBSCRIBE_LEAD = new RegExp(
 const SUBSCRIBE_TRAIL = new RegExp(
   `^(?:${WHEN_WORDS})\\b(.+?)(?:,\\s*|\\s+then\\s+|\\s+)(?:please\\s+)?(?:${NOTIFY_VERBS})\\s+(?:me|us)\\b`,
 );
+/** Words after which "who" or "where" asks a question ("see *who* is there") rather than relates. */
+const ASKING = new Set([
+  'see',
+  'check',
+  'know',
+  'tell',
+  'show',
+  'find',
+  'guess',
+  'wonder',
+  'me',
+  'out',
+  'and',
+]);
+
+/**
+ * Whether a question word asks (leads the request, or follows "see", "check", "tell me" ...) —
+ * not a relative pronoun after a noun ("a gift for my dad *who* likes hiking").
+ */
+function asks(tokens: readonly string[], word: string): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] !== word) continue;
+    if (i === 0 || ASKING.has(tokens[i - 1] as string)) return true;
+  }
+  return false;
+}
+
 const WATCH_LEAD = /^(?:please\s+)?(?:watch|monitor|keep an eye|keep watch|listen)\s+(?:out\s+)?(?:for|on)\b/;
 
 const QUESTION_STARTS = new Set(
@@ -143,9 +170,9 @@ export function analyzeIntent(text: string): AnalyzedIntent {
 
   const tokens = tokenize(body);
   const implied: string[] = [];
-  if (tokens.includes('who')) implied.push('person');
-  if (tokens.includes('where')) implied.push('location');
-  if (/\bhow (?:many|much)\b/.test(tokens.join(' '))) implied.push('count');
+  if (asks(tokens, 'who')) implied.push('person');
+  if (asks(tokens, 'where')) implied.push('location');
+  if (/\bhow many\b/.test(tokens.join(' '))) implied.push('count');
   if (form === 'question' && tokens[0] === 'when') implied.push('time');
   const hasCode = payload.some(looksLikeCode) || looksLikeCode(rest);
   return { text, form, body, tokens, payload, hasCode, verb, implied };

@@ -176,3 +176,29 @@ describe('SemanticRouter with a whole-text embedder (no word vectors)', () => {
     await expect(r.add([office], { signal: ac.signal })).rejects.toThrow();
   });
 });
+
+describe('SemanticRouter with untrusted words and types', () => {
+  it('routes intents and indexes types that are names of Object properties', async () => {
+    const odd = cap({ id: 'x/proto', type: 'constructor', description: 'A toString helper.' });
+    const r = await router([kitchen, odd], { typeThresholds: { 'iot/*': 0.4 } });
+    for (const intent of ['what does a constructor do', 'call toString on it', 'hasOwnProperty __proto__']) {
+      const d = await r.route(intent);
+      expect(d.intent).toBe(intent);
+      for (const c of d.candidates) expect(typeof c.threshold).toBe('number');
+    }
+  });
+
+  it('counts what a description says it cannot do as evidence against it', async () => {
+    const offline = cap({
+      id: 'ollama/offline',
+      type: 'llm/chat',
+      description: 'Chat model for writing. Offline: no web access and no news.',
+      tools: [{ name: 'chat' }],
+    });
+    const r = await router([offline]);
+    const d = await r.route('what is in the news today');
+    expect(d.candidates[0]?.reasons).toContain('its description says it does not do "news"');
+    const other = await r.route('write a poem about the sea');
+    expect(other.candidates[0]?.reasons.some((x) => x.includes('does not do'))).toBe(false);
+  });
+});

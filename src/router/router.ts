@@ -11,9 +11,17 @@
  * Hard constraints come before scores; a candidate is chosen only when it clears the threshold.
  * Every candidate carries the reasons for its score.
  */
-import type { Capability, ConstraintResult, Embedder, Logger, RouteWeights } from '../core/index.js';
+import type {
+  Capability,
+  ConstraintResult,
+  Embedder,
+  Logger,
+  RouteCost,
+  RouteWeights,
+} from '../core/index.js';
 import {
   capabilityKey,
+  criticalBatteryExclusions,
   DEFAULT_ROUTE_WEIGHTS,
   formatScore,
   scoreCandidates,
@@ -54,9 +62,11 @@ export interface RouteCandidate {
   /** Semantic match in [0, 1]. */
   readonly semanticScore: number;
   readonly threshold: number;
-  /** Dynamic cost; 0 until the cost model is wired in (`costKnown` false). */
+  /** Dynamic cost used for ranking (0 without a cost model; 1 for a node whose cost is unknown). */
   readonly cost: number;
   readonly costKnown: boolean;
+  /** The cost and how it was made (node factors, cloud dollars, hysteresis), when a cost model is set. */
+  readonly costBreakdown?: RouteCost;
   /** The combined score used for ranking (`scoreCandidates`). */
   readonly score: number;
   /** Passes every constraint and clears the threshold. */
@@ -101,6 +111,12 @@ export interface SemanticRouterInit {
   readonly constraints?: readonly RouteConstraint[];
   /** Weights of semantic score and cost. Default `DEFAULT_ROUTE_WEIGHTS`. */
   readonly weights?: RouteWeights;
+  /**
+   * The cost of using a capability now (the node's cost model). Without it costs are unknown and
+   * count as 0. With it, a node on critical battery fails the `critical-battery` constraint while
+   * another candidate passes everything.
+   */
+  readonly cost?: (capability: Capability) => RouteCost;
   /** Example utterances per type. Default `TYPE_EXAMPLES`. */
   readonly typeExamples?: Readonly<Record<string, readonly TypeExample[]>>;
   /** How many capabilities stage 1 passes to stage 2. Default 8. */
@@ -198,6 +214,16 @@ const ALL_MEDIA = Object.keys(MEDIUM_WORDS) as Medium[];
 const MEDIUM_MISS = 0.75;
 /** How far a single strong word can carry a match on its own. */
 const ANCHOR_SHARE = 0.8;
+/** Cosine (background removed) of an intent and a retrieval project's text that says nothing ... */
+const TOPIC_LOW = 0.25;
+/** ... and that says the intent is about its topic. */
+const TOPIC_HIGH = 0.75;
+/** How far being on a retrieval project's topic carries a match on its own. */
+const TOPIC_SHARE = 0.8;
+/** Factor for asking a capability for what its description says it does not do. */
+const NEGATED = 0.75;
+/** How much a second strong word adds to the first (of the distance left to 1). */
+const SECOND_ANCHOR_SHARE = 0.5;
 
 interface Semantic {
   readonly semantic: number;
@@ -215,6 +241,8 @@ interface ActionProfile {
   readonly words: readonly WordInfo[];
   readonly doc: readonly DocWord[];
   readonly nameWords: readonly WordInfo[];
+  /** The first word of its name, stop words included (`get` of `get_status`). */
+  readonly lead: string;
 }
 
 interface ExampleProfile {
@@ -250,6 +278,8 @@ interface Entry {
   readonly generalist: boolean;
   /** Words of its `specialty`/`domain` metadata: a specialist is for intents about them. */
   readonly domainWords: readonly WordInfo[];
+  /** Words of what its description says it does not do ("no web access"): evidence against it. */
+  readonly negatedWords: readonly WordInfo[];
   /** Media it works with: its type family, or its own words name the medium. */
   readonly media: ReadonlySet<Medium>;
   /** It only makes new pictures or sounds (a camera, a microphone, a generator that cannot edit). */
@@ -258,6 +288,8 @@ interface Entry {
   readonly nameWords: readonly WordInfo[];
   /** Type examples whose hint names one of its actions, with how well: [example, action index, match]. */
   readonly hints: readonly (readonly [ExampleProfile, number, number])[];
+  /** A retrieval project's vector without the background direction (`withoutBackground`). */
+  readonly topic: Float32Array | null;
 }
 
 interface IntentWord {
@@ -277,6 +309,8 @@ interface Query {
   /** Intent words plus action particles, for tool selection. */
   readonly actionWords: readonly IntentWord[];
   readonly vector: Float32Array;
+  /** The intent's vector without the background direction. */
+  readonly topic: Float32Array;
   readonly verb: IntentWord | null;
   /** A light-verb command's object ("turn on the *tv*"): what it acts on has to be there. */
   readonly object: readonly IntentWord[];
@@ -290,7 +324,6 @@ interface Query {
   /** The intent brings an image or a sound of its own ("this recording", "my photo"). */
   readonly givenMedia: boolean;
   readonly typeScores: Map<string, { score: number; byExample: Map<TypeExample, number> }>;
-  readonly typeCosines: Map<string, number>;
 }
 
 function idWords(id: string): { name: string; provider: string } {
@@ -320,6 +353,7 @@ export class SemanticRouter {
   private readonly typeThresholds: Readonly<Record<string, number>>;
   private readonly constraints: readonly RouteConstraint[];
   private readonly weights: RouteWeights;
+  private readonly costOf: ((capability: Capability) => RouteCost) | undefined;
   private readonly typeExamples: Readonly<Record<string, readonly TypeExample[]>>;
   private readonly shortlist: number;
   private readonly top: number;
@@ -331,6 +365,10 @@ export class SemanticRouter {
   private readonly placeHeads = new Map<string, number>();
   private readonly typeProfiles = new Map<string, Promise<TypeProfile>>();
   private matcherPromise: Promise<WordMatcher> | null = null;
+  private readyMatcher: WordMatcher | null = null;
+  private backgroundPromise: Promise<Float32Array> | null = null;
+  /** The background direction once known (after the first `add`); zeros before. */
+  private backgroundVector: Float32Array = new Float32Array(0);
   // Stage-1 arrays, rebuilt after the index changes: entries, their unit vectors in one matrix,
   // stem → entry positions, and each entry's type.
   private dirty = true;
@@ -344,11 +382,20 @@ export class SemanticRouter {
   private readonly thresholdCache = new Map<string, number>();
   /** Positions of the general-purpose models in `list`. */
   private generalists: number[] = [];
+  /** Positions of the retrieval projects in `list`, their vectors' components along the background and the rest's lengths. */
+  private retrievals: number[] = [];
+  private retrievalBackground = new Float32Array(0);
+  private retrievalNorm = new Float32Array(0);
   // Scratch, reused by every route (routing never awaits between filling and reading them).
   private scoreBuffer = new Float32Array(0);
+  /** The scan's cosines (before the type examples' are taken into account). */
+  private dotBuffer = new Float32Array(0);
   private topBuffer = new Int32Array(0);
   private queryBuffer = new Float32Array(0);
   private typeCosBuffer = new Float32Array(0);
+  /** Every listed type's example vectors, one after another, and each row's type. */
+  private exampleMatrix = new Float32Array(0);
+  private exampleTypeIndex = new Int32Array(0);
 
   constructor(components: SemanticRouterComponents, init: SemanticRouterInit = {}) {
     this.embedder = components.embedder;
@@ -357,6 +404,7 @@ export class SemanticRouter {
     this.typeThresholds = init.typeThresholds ?? {};
     this.constraints = [requestedModelConstraint, requestedTypeConstraint, ...(init.constraints ?? [])];
     this.weights = init.weights ?? DEFAULT_ROUTE_WEIGHTS;
+    this.costOf = init.cost;
     this.typeExamples = init.typeExamples ?? TYPE_EXAMPLES;
     this.shortlist = init.shortlist ?? 8;
     this.top = init.top ?? 5;
@@ -381,6 +429,7 @@ export class SemanticRouter {
   async add(capabilities: readonly Capability[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (capabilities.length === 0) return;
     const matcher = await this.matcher(options);
+    const background = await this.background(options);
     const texts = capabilities.map((c) => this.profileText(c));
     const vectors = await this.embedder.embed(texts, options);
     const types = await Promise.all(capabilities.map((c) => this.typeProfile(c.type, matcher, options)));
@@ -388,7 +437,7 @@ export class SemanticRouter {
     capabilities.forEach((cap, i) => {
       const key = capabilityKey(cap);
       this.removeKey(key);
-      const entry = this.buildEntry(cap, key, matcher, unit(vectors[i]), types[i] as TypeProfile);
+      const entry = this.buildEntry(cap, key, matcher, unit(vectors[i]), types[i] as TypeProfile, background);
       this.entries.set(key, entry);
       this.dirty = true;
       for (const s of entry.stems) this.df.set(s, (this.df.get(s) ?? 0) + 1);
@@ -416,7 +465,8 @@ export class SemanticRouter {
     options: { signal?: AbortSignal; top?: number } = {},
   ): Promise<RouteDecision> {
     const req: RouteRequest = typeof request === 'string' ? { intent: request } : request;
-    const matcher = await this.matcher(options);
+    // Once loaded, the matcher is used without waiting a turn for its promise.
+    const matcher = this.readyMatcher ?? (await this.matcher(options));
     const query = await this.prepare(req.intent, matcher, options);
     const top = Math.max(1, options.top ?? this.top);
 
@@ -438,16 +488,22 @@ export class SemanticRouter {
         reasons = [...reasons, 'general-purpose: yields to a specialist that matches about as well'];
       }
       const constraints = this.constraints.map((c) => c.check(entry.cap, req));
+      const routeCost = this.costOf?.(entry.cap);
       return {
         entry,
         semanticScore: semantic,
         threshold: this.thresholdFor(entry.cap.type),
         constraints,
-        cost: undefined,
-        why: reasons,
+        cost: routeCost?.total,
+        routeCost,
+        why: routeCost ? [...reasons, routeCost.note] : reasons,
       };
     });
-    const ranked = scoreCandidates({ text: req.intent }, scored, this.weights);
+    const ranked = scoreCandidates(
+      { text: req.intent },
+      this.costOf ? withCriticalBatteryRule(scored) : scored,
+      this.weights,
+    );
 
     const candidates: RouteCandidate[] = ranked.slice(0, top).map((c) => ({
       capabilityId: c.entry.cap.id,
@@ -457,7 +513,8 @@ export class SemanticRouter {
       semanticScore: round(c.semanticScore),
       threshold: c.threshold,
       cost: c.costUsed,
-      costKnown: false,
+      costKnown: c.routeCost?.known ?? false,
+      ...(c.routeCost ? { costBreakdown: c.routeCost } : {}),
       score: round(c.score),
       eligible: c.eligible,
       constraints: c.constraints,
@@ -495,9 +552,12 @@ export class SemanticRouter {
   private stage1(query: Query, k: number): Entry[] {
     this.rebuild();
     const n = this.list.length;
-    if (this.scoreBuffer.length < n)
+    if (this.scoreBuffer.length < n) {
       this.scoreBuffer = new Float32Array(Math.max(n, 2 * this.scoreBuffer.length));
+      this.dotBuffer = new Float32Array(this.scoreBuffer.length);
+    }
     const scores = this.scoreBuffer;
+    const dots = this.dotBuffer;
     let qv = query.vector;
     let dims = this.embedder.dimensions;
     if (this.projection) {
@@ -506,15 +566,34 @@ export class SemanticRouter {
       dims = this.projection.k;
     }
     const m = this.matrix;
-    const typeCos = this.typeCosBuffer;
-    // Type examples are few: their cosines use the full vectors.
-    const full = query.vector;
-    const fullDims = this.embedder.dimensions;
-    this.listTypeProfiles.forEach(
-      (p, i) => (typeCos[i] = this.typeCosine(query, p.type, full, p.matrix, fullDims)),
-    );
-    const typeOf = this.listTypeIndex;
     const tail = dims - (dims % 4);
+    // Each type's best example cosine, in one pass over every example. Examples are few and what
+    // tells them apart is not what tells capabilities apart: they use the full vectors.
+    const typeCos = this.typeCosBuffer;
+    typeCos.fill(0);
+    const em = this.exampleMatrix;
+    const exampleType = this.exampleTypeIndex;
+    const fv = query.vector;
+    const fullDims = this.embedder.dimensions;
+    const fullTail = fullDims - (fullDims % 4);
+    for (let r = 0; r < exampleType.length; r++) {
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      const base = r * fullDims;
+      for (let d = 0; d < fullTail; d += 4) {
+        d0 += (fv[d] as number) * (em[base + d] as number);
+        d1 += (fv[d + 1] as number) * (em[base + d + 1] as number);
+        d2 += (fv[d + 2] as number) * (em[base + d + 2] as number);
+        d3 += (fv[d + 3] as number) * (em[base + d + 3] as number);
+      }
+      for (let d = fullTail; d < fullDims; d++) d0 += (fv[d] as number) * (em[base + d] as number);
+      const dot = d0 + d1 + d2 + d3;
+      const t = exampleType[r] as number;
+      if (dot > (typeCos[t] as number)) typeCos[t] = dot;
+    }
+    const typeOf = this.listTypeIndex;
     for (let i = 0; i < n; i++) {
       // Unrolled by four: the hot loop of routing over a large index.
       let d0 = 0;
@@ -531,6 +610,7 @@ export class SemanticRouter {
       for (let d = tail; d < dims; d++) d0 += (qv[d] as number) * (m[base + d] as number);
       const dot = d0 + d1 + d2 + d3;
       const t = typeCos[typeOf[i] as number] as number;
+      dots[i] = dot;
       scores[i] = dot > t ? dot : t;
     }
     let total = 0;
@@ -573,6 +653,31 @@ export class SemanticRouter {
       const g = this.list[general] as Entry;
       if (!out.includes(g)) out.push(g);
     }
+    // So does the retrieval project nearest the intent's topic: it may share no word with it.
+    // Its topic cosine follows from the scan's: for unit q, e and background b,
+    // cos(q⊥, e⊥) = (q·e − (q·b)(e·b)) / (|q⊥| |e⊥|) — the same approximation as the scan's.
+    const b = this.backgroundVector;
+    let qb = 0;
+    let qq = 0;
+    for (let d = 0; d < b.length && d < fv.length; d++) qb += (fv[d] as number) * (b[d] as number);
+    for (let d = 0; d < fv.length; d++) qq += (fv[d] as number) ** 2;
+    const qn = Math.sqrt(Math.max(1e-12, qq - qb * qb));
+    let nearest = -1;
+    let nearestCos = -Infinity;
+    for (let j = 0; j < this.retrievals.length; j++) {
+      const i = this.retrievals[j] as number;
+      const cos =
+        ((dots[i] as number) - qb * (this.retrievalBackground[j] as number)) /
+        (qn * (this.retrievalNorm[j] as number));
+      if (cos > nearestCos) {
+        nearestCos = cos;
+        nearest = i;
+      }
+    }
+    if (nearest >= 0 && nearestCos > TOPIC_LOW) {
+      const r = this.list[nearest] as Entry;
+      if (!out.includes(r)) out.push(r);
+    }
     return out;
   }
 
@@ -588,8 +693,10 @@ export class SemanticRouter {
     const typeIds = new Map(this.listTypeProfiles.map((p, i) => [p, i]));
     this.listTypeIndex = Int32Array.from(this.list, (e) => typeIds.get(e.typeProfile) ?? 0);
     this.generalists = [];
+    this.retrievals = [];
     this.list.forEach((e, i) => {
       if (e.generalist) this.generalists.push(i);
+      if (e.topic) this.retrievals.push(i);
       full.set(e.vector.subarray(0, dims), i * dims);
       for (const st of e.stems) {
         let post = this.postings.get(st);
@@ -608,6 +715,27 @@ export class SemanticRouter {
       this.projection = null;
       this.matrix = full;
     }
+    // Each retrieval project's component along the background, and the length of the rest.
+    const b = this.backgroundVector;
+    this.retrievalBackground = new Float32Array(this.retrievals.length);
+    this.retrievalNorm = new Float32Array(this.retrievals.length);
+    this.retrievals.forEach((i, j) => {
+      const v = (this.list[i] as Entry).vector;
+      let eb = 0;
+      for (let d = 0; d < b.length && d < v.length; d++) eb += (v[d] as number) * (b[d] as number);
+      this.retrievalBackground[j] = eb;
+      this.retrievalNorm[j] = Math.sqrt(Math.max(1e-12, 1 - eb * eb));
+    });
+    const rows = this.listTypeProfiles.reduce((sum, p) => sum + p.matrix.length / dims, 0);
+    this.exampleMatrix = new Float32Array(rows * dims);
+    this.exampleTypeIndex = new Int32Array(rows);
+    let row = 0;
+    this.listTypeProfiles.forEach((p, t) => {
+      this.exampleMatrix.set(p.matrix, row * dims);
+      const end = row + p.matrix.length / dims;
+      this.exampleTypeIndex.fill(t, row, end);
+      row = end;
+    });
     this.dirty = false;
   }
 
@@ -620,11 +748,47 @@ export class SemanticRouter {
         ? e.wordVectors(options).then((t) => new WordMatcher(t))
         : Promise.resolve(new WordMatcher(null));
       this.matcherPromise = p;
+      p.then(
+        (m) => {
+          if (this.matcherPromise === p) this.readyMatcher = m;
+        },
+        () => undefined,
+      );
       p.catch(() => {
         if (this.matcherPromise === p) this.matcherPromise = null;
       });
     }
     return this.matcherPromise;
+  }
+
+  /**
+   * The direction every request shares whatever it asks — the mean of the type example
+   * utterances' vectors, a few hundred requests of every kind (unit length; zeros without
+   * examples). Averaged word vectors all lean this way, so raw cosines between any request and a
+   * long description sit high; without it, cosines say what a text is about (`withoutBackground`).
+   * Embedded once; a failed embed is retried on the next `add`.
+   */
+  private background(options: { signal?: AbortSignal }): Promise<Float32Array> {
+    if (!this.backgroundPromise) {
+      const dims = this.embedder.dimensions;
+      const texts = Object.values(this.typeExamples).flatMap((list) => list.map((e) => e.text));
+      const p = (texts.length > 0 ? this.embedder.embed(texts, options) : Promise.resolve([])).then(
+        (vectors) => {
+          const mean = new Float32Array(dims);
+          for (const v of vectors) {
+            const u = unit(v);
+            for (let d = 0; d < dims && d < u.length; d++) mean[d] = (mean[d] as number) + (u[d] as number);
+          }
+          this.backgroundVector = unit(mean);
+          return this.backgroundVector;
+        },
+      );
+      this.backgroundPromise = p;
+      p.catch(() => {
+        if (this.backgroundPromise === p) this.backgroundPromise = null;
+      });
+    }
+    return this.backgroundPromise;
   }
 
   private removeKey(key: string): boolean {
@@ -712,6 +876,7 @@ export class SemanticRouter {
     matcher: WordMatcher,
     vector: Float32Array,
     typeProfile: TypeProfile,
+    background: Float32Array,
   ): Entry {
     const byWord = new Map<WordInfo, number>();
     const add = (text: string, field: number): void => {
@@ -722,8 +887,10 @@ export class SemanticRouter {
     add(provider, FIELD_WEIGHT.provider);
     add(cap.type.replace(/\//g, ' '), FIELD_WEIGHT.type);
     add(withoutNegations(cap.description), FIELD_WEIGHT.description);
-    for (const v of Object.values(cap.metadata))
-      for (const s of metadataStrings(v)) add(s, FIELD_WEIGHT.metadata);
+    for (const [k, v] of Object.entries(cap.metadata))
+      for (const s of metadataStrings(v))
+        // Its declared domain says what it is about, as its name does.
+        add(s, SPECIALTY_KEYS.includes(k) ? FIELD_WEIGHT.name : FIELD_WEIGHT.metadata);
     const actions: ActionProfile[] = [];
     for (const [kind, list] of [
       ['tool', cap.tools],
@@ -738,6 +905,7 @@ export class SemanticRouter {
           words,
           doc: asDoc(words),
           nameWords: actionInfos(a.name, matcher),
+          lead: tokenize(a.name)[0] ?? '',
         });
       }
     }
@@ -791,6 +959,8 @@ export class SemanticRouter {
       producesOnly: producesOnly(cap.type, actions),
       nameWords,
       hints,
+      topic: isRetrieval(cap.type) ? withoutBackground(vector, background) : null,
+      negatedWords: uniq(negationsOf(cap.description).flatMap((t) => contentInfos(t, matcher))),
     };
   }
 
@@ -806,7 +976,9 @@ export class SemanticRouter {
     if (found === undefined) {
       found = this.threshold;
       for (let t = type; t; t = t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '') {
-        const exact = this.typeThresholds[t] ?? this.typeThresholds[`${t}/*`];
+        const own = (k: string): number | undefined =>
+          Object.hasOwn(this.typeThresholds, k) ? this.typeThresholds[k] : undefined;
+        const exact = own(t) ?? own(`${t}/*`);
         if (exact !== undefined) {
           found = exact;
           break;
@@ -843,7 +1015,8 @@ export class SemanticRouter {
         if (fixed) {
           w = fixed;
           specific = CORRECTED_SPECIFICITY;
-        } else factor = UNKNOWN_WORD_FACTOR;
+        } else if (synonymsOf(w).length === 0) factor = UNKNOWN_WORD_FACTOR;
+        // (A word with stand-ins is a word whose meaning is known, not a name: "cria".)
       }
       if (seen.has(w)) continue;
       seen.add(w);
@@ -878,7 +1051,7 @@ export class SemanticRouter {
     // Stand-ins for words the vectors do not relate ("dim" → brightness): alternatives of their
     // word in the similarity memo, never words of their own.
     const alts: WordInfo[][] = rows.map((w) =>
-      synonymsOf(w.text)
+      synonymsOf(w)
         .map((t) => matcher.word(t))
         .filter((sw) => !seen.has(sw)),
     );
@@ -893,6 +1066,7 @@ export class SemanticRouter {
       words,
       actionWords,
       vector: vector ?? new Float32Array(this.embedder.dimensions),
+      topic: withoutBackground(vector ?? new Float32Array(this.embedder.dimensions), this.backgroundVector),
       verb,
       object,
       sims: matcher.forQuery(rows, alts, SYNONYM_WEIGHT),
@@ -901,30 +1075,7 @@ export class SemanticRouter {
       switchTo: switchParticle(analyzed),
       places,
       typeScores: new Map(),
-      typeCosines: new Map(),
     };
-  }
-
-  /** Best cosine of the intent's vector `qv` with the type's examples (`matrix`, rows of `dims`). */
-  private typeCosine(
-    query: Query,
-    type: string,
-    qv: Float32Array,
-    matrix: Float32Array,
-    dims: number,
-  ): number {
-    let c = query.typeCosines.get(type);
-    if (c === undefined) {
-      // Unit vectors both (or their projections): the dot product is the cosine.
-      c = 0;
-      for (let base = 0; base + dims <= matrix.length; base += dims) {
-        let dot = 0;
-        for (let d = 0; d < dims; d++) dot += (qv[d] as number) * (matrix[base + d] as number);
-        if (dot > c) c = dot;
-      }
-      query.typeCosines.set(type, c);
-    }
-    return c;
   }
 
   /** Weighted share of the intent's words that `doc` covers. */
@@ -995,6 +1146,7 @@ export class SemanticRouter {
     let den = 0;
     let anchor = 0;
     let anchorWord = '';
+    let second = 0;
     for (const q of query.words) {
       let best = 0;
       let a = 0;
@@ -1010,8 +1162,11 @@ export class SemanticRouter {
       num += q.weight * best;
       den += q.weight;
       if (a > anchor) {
+        second = anchor;
         anchor = a;
         anchorWord = q.word.text;
+      } else if (a > second) {
+        second = a;
       }
     }
     const matched = den > 0 ? num / den : 0;
@@ -1026,15 +1181,26 @@ export class SemanticRouter {
     const floor = query.analyzed.form === 'question' ? GENERALIST_QUESTION_FLOOR : GENERALIST_FLOOR;
     const own = general ? floor + (1 - floor) * matched : matched;
     const examples = this.typeScore(query, entry.typeProfile).score;
+    // A retrieval project is about a topic: how near the intent is to it, as a whole text.
+    let topic = 0;
+    if (entry.topic) {
+      let dot = 0;
+      const t = entry.topic;
+      const qt = query.topic;
+      for (let d = 0; d < t.length; d++) dot += (t[d] as number) * (qt[d] as number);
+      topic = Math.max(0, Math.min(1, (dot - TOPIC_LOW) / (TOPIC_HIGH - TOPIC_LOW)));
+    }
     let s = Math.max(
       (Math.max(own, 0.9 * examples) + 0.3 * Math.min(own, examples)) / 1.3,
-      ANCHOR_SHARE * anchor,
+      ANCHOR_SHARE * (anchor + SECOND_ANCHOR_SHARE * second * (1 - anchor)),
+      TOPIC_SHARE * topic,
     );
     // Any question is the general model's topic: it answers at least at its floor.
     if (general && query.analyzed.form === 'question') s = Math.max(s, GENERALIST_QUESTION_FLOOR);
     reasons.push(
       `matches its description ${formatScore(own)}, examples of ${entry.cap.type} ${formatScore(examples)}` +
-        (anchor > 0.3 ? `, strongest word "${anchorWord}" ${formatScore(anchor)}` : ''),
+        (anchor > 0.3 ? `, strongest word "${anchorWord}" ${formatScore(anchor)}` : '') +
+        (topic > 0 ? `, its topic ${formatScore(topic)}` : ''),
     );
     for (const medium of query.media) {
       if (entry.generalist && !entry.media.has(medium)) {
@@ -1043,6 +1209,24 @@ export class SemanticRouter {
       }
     }
 
+    if (entry.negatedWords.length > 0) {
+      // Asking for what it says it cannot do ("the latest news" of a model with "no knowledge of
+      // recent events"): the best-matching such word decides.
+      let n = 0;
+      let nWord = '';
+      for (const q of query.words)
+        for (const w of entry.negatedWords) {
+          const m = sims.get(q.row, w);
+          if (m > n) {
+            n = m;
+            nWord = w.text;
+          }
+        }
+      if (n >= CLEAR) {
+        s *= NEGATED;
+        reasons.push(`its description says it does not do "${nWord}"`);
+      }
+    }
     if (entry.domainWords.length > 0 && query.analyzed.form !== 'subscribe') {
       let d = 0;
       for (const w of entry.domainWords) for (const q of query.words) d = Math.max(d, sims.get(q.row, w));
@@ -1053,7 +1237,7 @@ export class SemanticRouter {
         );
       }
     }
-    if (entry.cap.type === 'rag' || entry.cap.type.startsWith('rag/')) {
+    if (entry.topic) {
       // A retrieval project answers about its documents' topic: some word besides the verb
       // ("explain", "find") has to be one of its words.
       let d = 0;
@@ -1061,7 +1245,8 @@ export class SemanticRouter {
         if (q === query.verb || LIGHT_VERBS.has(q.word.text)) continue;
         for (const w of entry.words) d = Math.max(d, sims.get(q.row, w.word));
       }
-      // A stand-in ("cria" → alpaca) is evidence enough.
+      // A stand-in ("cria" → alpaca) is evidence enough, and so is the whole intent being on its topic.
+      d = Math.max(d, topic);
       if (d < SYNONYM_WEIGHT) {
         s *= OFF_DOMAIN + ((1 - OFF_DOMAIN) * d) / SYNONYM_WEIGHT;
         reasons.push('no word of the intent besides its verb is about its documents');
@@ -1201,11 +1386,7 @@ export class SemanticRouter {
       const hint = hintOf.get(a) ?? 0;
       let raw = lex / total + HINT_SHARE * hint;
       // A question asks to read something ("is the door locked?"), not to change it.
-      if (
-        query.analyzed.form === 'question' &&
-        a.kind === 'tool' &&
-        READ_VERBS.has(a.nameWords[0]?.text ?? '')
-      )
+      if (query.analyzed.form === 'question' && a.kind === 'tool' && READ_VERBS.has(a.lead))
         raw += QUESTION_READ_BONUS;
       // Editing needs a picture or sound to edit.
       if (!query.givenMedia && /edit|modify/.test(a.name)) raw -= EDIT_WITHOUT_MEDIUM;
@@ -1220,12 +1401,14 @@ export class SemanticRouter {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
+// Maps, not the object: an intent word such as "constructor" must not find Object's.
+const SYNONYMS_BY_WORD = new Map<string, readonly string[]>(Object.entries(SYNONYMS));
 const SYNONYMS_BY_STEM = new Map<string, readonly string[]>(
   Object.entries(SYNONYMS).map(([k, v]) => [stemOf(k), v]),
 );
 
-function synonymsOf(word: string): readonly string[] {
-  return SYNONYMS[word] ?? SYNONYMS_BY_STEM.get(stemOf(word)) ?? [];
+function synonymsOf(word: WordInfo): readonly string[] {
+  return SYNONYMS_BY_WORD.get(word.text) ?? SYNONYMS_BY_STEM.get(word.stem) ?? [];
 }
 
 /**
@@ -1233,7 +1416,25 @@ function synonymsOf(word: string): readonly string[] {
  * "No bounding boxes", "not a substitute for a lawyer"): those words are no evidence for it.
  */
 export function withoutNegations(text: string): string {
-  return text.replace(/\b(?:no|not|without|never|cannot|can't|doesn't|does not)\b[^.;:,()]*/gi, ' ');
+  return text.replace(NEGATION, ' ');
+}
+
+const NEGATION = /\b(?:no|not|without|never|cannot|can't|doesn't|does not)\b[^.;:,()]*/gi;
+
+/** What a description says the capability does not do: the phrases `withoutNegations` drops. */
+export function negationsOf(text: string): string[] {
+  return text.match(NEGATION) ?? [];
+}
+
+const MEDIUM_BY_WORD = new Map<string, Medium>(
+  (Object.entries(MEDIUM_WORDS) as [Medium, readonly string[]][]).flatMap(([medium, list]) =>
+    list.map((w) => [w, medium] as const),
+  ),
+);
+
+/** The medium a word (or its stem) names, if any. */
+function mediumOf(token: string): Medium | undefined {
+  return MEDIUM_BY_WORD.get(token) ?? MEDIUM_BY_WORD.get(stemOf(token));
 }
 
 /** Words after which a medium is what something is for or about, not what is worked on. */
@@ -1250,8 +1451,8 @@ function mediaOf(tokens: readonly string[]): Set<Medium> {
     if (MEDIUM_ASIDE.has(t)) aside = true;
     else if (t === 'into' || t === 'as' || t === 'and') aside = false;
     if (aside) continue;
-    for (const [medium, list] of Object.entries(MEDIUM_WORDS) as [Medium, readonly string[]][])
-      if (list.includes(t) || list.includes(stemOf(t))) media.add(medium);
+    const medium = mediumOf(t);
+    if (medium) media.add(medium);
   }
   return media;
 }
@@ -1277,8 +1478,7 @@ function givenMediumIn(tokens: readonly string[]): boolean {
     for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
       const t = tokens[j] as string;
       if (j === i + 2 && !GIVEN_MODIFIERS.has(tokens[i + 1] as string)) break;
-      for (const list of Object.values(MEDIUM_WORDS))
-        if (list.includes(t) || list.includes(stemOf(t))) return true;
+      if (mediumOf(t)) return true;
     }
   }
   return false;
@@ -1387,6 +1587,21 @@ function hintMatch(hint: string, nameWords: readonly WordInfo[], matcher: WordMa
   );
 }
 
+/** A retrieval project (`rag`, `rag/...`): it answers from documents about a topic. */
+function isRetrieval(type: string): boolean {
+  return type === 'rag' || type.startsWith('rag/');
+}
+
+/** `v` without its component along the unit vector `background`, unit length (a new array). */
+function withoutBackground(v: Float32Array, background: Float32Array): Float32Array {
+  let dot = 0;
+  const n = Math.min(v.length, background.length);
+  for (let d = 0; d < n; d++) dot += (v[d] as number) * (background[d] as number);
+  const out = Float32Array.from(v);
+  for (let d = 0; d < n; d++) out[d] = (out[d] as number) - dot * (background[d] as number);
+  return unit(out);
+}
+
 /** The vectors scaled to unit length, one after another in one array. */
 function concatUnit(vectors: readonly Float32Array[], dims: number): Float32Array {
   const out = new Float32Array(vectors.length * dims);
@@ -1408,4 +1623,32 @@ function unit(v: Float32Array | undefined): Float32Array {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/** A node on critical battery fails a constraint while a capable alternative exists (cost model). */
+function withCriticalBatteryRule<
+  T extends {
+    readonly semanticScore: number;
+    readonly threshold: number;
+    readonly constraints: readonly ConstraintResult[];
+    readonly routeCost: RouteCost | undefined;
+  },
+>(scored: readonly T[]): T[] {
+  const excluded = criticalBatteryExclusions(
+    scored.map((s) => ({ ...s, critical: s.routeCost?.critical === true })),
+  );
+  return scored.map((s, i) =>
+    excluded[i]
+      ? Object.assign({}, s, {
+          constraints: [
+            ...s.constraints,
+            {
+              name: 'critical-battery',
+              ok: false,
+              reason: 'its node is on critical battery and another node can do this',
+            },
+          ],
+        })
+      : s,
+  );
 }

@@ -18,6 +18,10 @@ describe('text', () => {
     expect(stem('opened')).toBe(stem('open'));
     expect(stem('running')).toBe(stem('run'));
     expect(stem('status')).toBe('status');
+    expect(stem('quickly')).toBe(stem('quick'));
+    // A short -ly word is its own word: likely is not like, family is not a plural of anything.
+    expect(stem('likely')).not.toBe(stem('likes'));
+    expect(stem('family')).toBe('family');
   });
 
   it('measures edit distance with transpositions, giving up above the limit', () => {

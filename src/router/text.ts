@@ -65,7 +65,7 @@ export function stem(word: string): string {
   else if (w.endsWith('s') && !w.endsWith('ss')) w = w.slice(0, -1);
   if (w.length > 5 && w.endsWith('ing')) w = undouble(w.slice(0, -3));
   else if (w.length > 4 && w.endsWith('ed') && !w.endsWith('eed')) w = undouble(w.slice(0, -2));
-  else if (w.length > 5 && w.endsWith('ly')) w = w.slice(0, -2);
+  else if (w.length > 6 && w.endsWith('ly')) w = w.slice(0, -2); // not likely → like, family → fami
   if (w.length > 4 && w.endsWith('e')) w = w.slice(0, -1);
   return w;
 }

@@ -227,6 +227,9 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'find recent articles about electric cars → search',
     'google the opening hours → search',
     'get the text of this web page → fetch_page',
+    'what is the weather forecast for the weekend → search',
+    'who won the match yesterday → search',
+    'what is the price of a plane ticket to chicago → search',
   ],
   calendar: [
     'list my appointments this week → list_events',
@@ -289,7 +292,8 @@ export function examplesForType(
   table: Readonly<Record<string, readonly TypeExample[]>> = TYPE_EXAMPLES,
 ): readonly TypeExample[] {
   for (let t = type; t; t = t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '') {
-    const found = table[t];
+    // Own keys only: a type named "constructor" is not Object's.
+    const found = Object.hasOwn(table, t) ? table[t] : undefined;
     if (found) return found;
   }
   return [];

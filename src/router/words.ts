@@ -93,16 +93,22 @@ function similarityWithAlternatives(
   return s;
 }
 
+/** Similarity cells kept across queries (~16 MB of `Float32Array`): rows are dropped beyond it. */
+const MAX_SIMILARITY_CELLS = 4_000_000;
+
 export class WordMatcher {
   private readonly table: WordVectorTable | null;
   private readonly words = new Map<string, WordInfo>();
   private readonly pairCache = new Map<number, number>();
   private nextId = 0;
-  // Reused per-query memo: one row per query word, indexed by word id, valid when stamped.
-  private rowValues: Float32Array[] = [];
-  private rowStamps: Uint32Array[] = [];
+  /**
+   * Similarities of the words queries have used (and their stand-ins) to any word, one row per
+   * query word indexed by the other word's id, NaN until computed. Two words' similarity never
+   * changes, so rows are kept from one query to the next: the words people use recur, and each
+   * pair is computed once. Bounded by `MAX_SIMILARITY_CELLS` (all rows are dropped beyond it).
+   */
+  private readonly rows = new Map<number, Float32Array>();
   private capacity = 0;
-  private generation = 0;
 
   constructor(table: WordVectorTable | null) {
     this.table = table;
@@ -151,10 +157,10 @@ export class WordMatcher {
   }
 
   /**
-   * A memo of `similarity(words[row], w)` for one query — or of an alternative of the row's word
+   * `similarity(words[row], w)` for one query — or an alternative's of the row's word
    * (`alternatives[row]`, a stand-in such as "brightness" for "dim") scaled by `alternativeWeight`,
-   * when that is higher. Valid until the next call of `forQuery`
-   * (the buffers are reused, so routing allocates almost nothing).
+   * when that is higher. Reads and fills the rows kept across queries, so routing computes each
+   * word pair once and allocates nothing once its words have been seen. Valid until the next call.
    */
   forQuery(
     words: readonly WordInfo[],
@@ -162,33 +168,53 @@ export class WordMatcher {
     alternativeWeight = 0.7,
   ): QuerySimilarities {
     if (this.nextId > this.capacity) {
-      this.capacity = Math.max(1024, this.nextId * 2);
-      this.rowValues = [];
-      this.rowStamps = [];
+      this.capacity = Math.max(4096, this.nextId * 2);
+      this.rows.clear();
     }
-    while (this.rowValues.length < words.length) {
-      this.rowValues.push(new Float32Array(this.capacity));
-      this.rowStamps.push(new Uint32Array(this.capacity));
-    }
-    this.generation = (this.generation + 1) >>> 0 || 1;
-    const gen = this.generation;
-    const values = this.rowValues;
-    const stamps = this.rowStamps;
     const cap = this.capacity;
+    const needed = words.length + alternatives.reduce((n, a) => n + a.length, 0);
+    if ((this.rows.size + needed) * cap > MAX_SIMILARITY_CELLS) this.rows.clear();
+    const own = words.map((w) => this.row(w));
+    const alts = words.map((_, i) => (alternatives[i] ?? []).map((a) => this.row(a)));
     return {
       get(row: number, w: WordInfo): number {
-        const q = words[row] as WordInfo;
-        const alts = alternatives[row];
-        if (w.id >= cap) return similarityWithAlternatives(q, alts, alternativeWeight, w);
-        const st = stamps[row] as Uint32Array;
-        const vs = values[row] as Float32Array;
-        if (st[w.id] === gen) return vs[w.id] as number;
-        const s = similarityWithAlternatives(q, alts, alternativeWeight, w);
-        st[w.id] = gen;
-        vs[w.id] = s;
+        const id = w.id;
+        if (id >= cap)
+          return similarityWithAlternatives(words[row] as WordInfo, alternatives[row], alternativeWeight, w);
+        const r = own[row] as Float32Array;
+        let s = r[id] as number;
+        if (s !== s) {
+          s = Math.fround(computeSimilarity(words[row] as WordInfo, w));
+          r[id] = s;
+        }
+        if (s < 1) {
+          const altRows = alts[row] as Float32Array[];
+          for (let k = 0; k < altRows.length; k++) {
+            const ar = altRows[k] as Float32Array;
+            let t = ar[id] as number;
+            if (t !== t) {
+              t = Math.fround(
+                computeSimilarity((alternatives[row] as readonly WordInfo[])[k] as WordInfo, w),
+              );
+              ar[id] = t;
+            }
+            t *= alternativeWeight;
+            if (t > s) s = t;
+          }
+        }
         return s;
       },
     };
+  }
+
+  /** The kept similarity row of `w` (created empty, all NaN). */
+  private row(w: WordInfo): Float32Array {
+    let r = this.rows.get(w.id);
+    if (!r) {
+      r = new Float32Array(this.capacity).fill(NaN);
+      this.rows.set(w.id, r);
+    }
+    return r;
   }
 
   /**

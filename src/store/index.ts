@@ -29,5 +29,6 @@ export { SqliteConnection } from './sqlite-connection.js';
 export { DEFAULT_AUDIT_QUERY_LIMIT, MAX_AUDIT_QUERY_LIMIT, SqliteAuditLog } from './sqlite-audit-log.js';
 export { SqliteKeyValueStore } from './sqlite-key-value-store.js';
 export { SqliteMeshState } from './sqlite-mesh-state.js';
+export { SqliteSpendLedger } from './sqlite-spend-ledger.js';
 export type { SqliteStoreComponents, SqliteStoreInit, SqliteStoreSettings } from './sqlite-store.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, IN_MEMORY_PATH, SqliteStore, openSqliteStore } from './sqlite-store.js';

@@ -124,6 +124,26 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'create_spend_ledger',
+    up(db) {
+      db.exec(`
+        CREATE TABLE spend_ledger (
+          id                INTEGER PRIMARY KEY AUTOINCREMENT,
+          time_ms           INTEGER NOT NULL,
+          requester         TEXT    NOT NULL,
+          capability_id     TEXT    NOT NULL,
+          model             TEXT    NOT NULL,
+          provider          TEXT    NOT NULL,
+          prompt_tokens     INTEGER NOT NULL,
+          completion_tokens INTEGER NOT NULL,
+          usd               REAL    NOT NULL
+        );
+        CREATE INDEX spend_ledger_time ON spend_ledger (time_ms);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

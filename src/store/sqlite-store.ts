@@ -15,6 +15,7 @@ import { SqliteMeshState } from './sqlite-mesh-state.js';
 import type { SqliteDatabase } from './sqlite-connection.js';
 import { SqliteConnection, sqliteCodeOf, toStoreError } from './sqlite-connection.js';
 import { SqliteKeyValueStore } from './sqlite-key-value-store.js';
+import { SqliteSpendLedger } from './sqlite-spend-ledger.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 export const IN_MEMORY_PATH = ':memory:';
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditLog;
   readonly kv: SqliteKeyValueStore;
   readonly mesh: SqliteMeshState;
+  readonly spend: SqliteSpendLedger;
   private readonly connection: SqliteConnection;
   private readonly log: Logger;
 
@@ -117,6 +119,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditLog({ connection: this.connection });
     this.kv = new SqliteKeyValueStore({ connection: this.connection });
     this.mesh = new SqliteMeshState({ connection: this.connection });
+    this.spend = new SqliteSpendLedger({ connection: this.connection });
     this.log.debug(
       { path: this.path, schemaVersion: readSchemaVersion(db), readonly: this.readonly },
       'store opened',

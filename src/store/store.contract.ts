@@ -4,7 +4,7 @@
  * surface (it imports vitest); test files import it directly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEntry, NewAuditEntry, Store } from '../core/index.js';
+import type { AuditEntry, NewAuditEntry, NewSpendEntry, Store } from '../core/index.js';
 import { InvalidInputError, StoreError } from '../core/index.js';
 
 /** `makeStore` returns a fresh, empty store each time; the suite closes it after each test. */
@@ -227,6 +227,51 @@ export function storeContract(name: string, makeStore: () => Store): void {
         const { store } = fresh();
         expect(() => store.kv.set('', 1)).toThrow(InvalidInputError);
         expect(() => store.kv.get('')).toThrow(InvalidInputError);
+      });
+    });
+
+    describe('spend', () => {
+      const day = Date.UTC(2026, 10, 24, 12);
+      const spend = (over: Partial<NewSpendEntry> = {}): NewSpendEntry => ({
+        timeMs: day,
+        requester: 'node-a',
+        capabilityId: 'openai/gpt-4o-mini',
+        model: 'gpt-4o-mini',
+        provider: 'openai',
+        promptTokens: 1000,
+        completionTokens: 500,
+        usd: 0.00045,
+        ...over,
+      });
+
+      it('sums spend by day, model and requesting node over a time range', () => {
+        const { store } = fresh();
+        store.spend.record(spend());
+        store.spend.record(spend({ requester: 'node-b', usd: 0.001 }));
+        store.spend.record(spend({ timeMs: day - 86_400_000, capabilityId: 'openai/gpt-4o', usd: 0.01 }));
+        store.spend.record(spend({ timeMs: day - 40 * 86_400_000, usd: 5 }));
+        const since = day - 31 * 86_400_000;
+        const byDay = store.spend.totals('day', since);
+        expect(byDay.map((r) => r.key)).toEqual(['2026-11-24', '2026-11-23']);
+        expect(byDay[0]).toMatchObject({ requests: 2, promptTokens: 2000, completionTokens: 1000 });
+        expect(byDay[0]?.usd).toBeCloseTo(0.00145, 9);
+        expect(store.spend.totals('model', since).map((r) => r.key)).toEqual([
+          'openai/gpt-4o',
+          'openai/gpt-4o-mini',
+        ]);
+        expect(store.spend.totals('node', since).map((r) => [r.key, r.requests])).toEqual([
+          ['node-a', 2],
+          ['node-b', 1],
+        ]);
+        expect(store.spend.sumUsd(since)).toBeCloseTo(0.01145, 9);
+        expect(store.spend.sumUsd(day - 41 * 86_400_000, since)).toBeCloseTo(5, 9);
+      });
+
+      it('refuses a negative or non-numeric amount', () => {
+        const { store } = fresh();
+        expect(() => store.spend.record(spend({ usd: -1 }))).toThrow(InvalidInputError);
+        expect(() => store.spend.record(spend({ promptTokens: Number.NaN }))).toThrow(InvalidInputError);
+        expect(store.spend.sumUsd(0)).toBe(0);
       });
     });
 

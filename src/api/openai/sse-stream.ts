@@ -79,3 +79,50 @@ export function sseBody(frames: AsyncIterable<string>, options: SseBodyOptions):
     { highWaterMark: 0 },
   );
 }
+
+/** How long a followed stream may stay silent before a heartbeat comment is sent. */
+export const SSE_HEARTBEAT_MS = 15_000;
+/** A comment line: clients ignore it; it keeps proxies from closing an idle stream. */
+export const SSE_HEARTBEAT = ': heartbeat\n\n';
+
+/**
+ * `frames`, with a heartbeat comment whenever `intervalMs` pass without a frame, for streams that
+ * follow something and may be silent for long (the audit log, trigger events). Ends when `frames` does.
+ */
+export async function* withSseHeartbeat(
+  frames: AsyncIterable<string>,
+  init: { intervalMs?: number } = {},
+): AsyncGenerator<string> {
+  const intervalMs = init.intervalMs ?? SSE_HEARTBEAT_MS;
+  const iterator = frames[Symbol.asyncIterator]();
+  // marked handled: a failure while a heartbeat is being written is thrown by the next race
+  const nextFrame = (): Promise<IteratorResult<string>> => {
+    const promise = iterator.next();
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let pending = nextFrame();
+  let finished = false;
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<'silence'>((resolve) => {
+        timer = setTimeout(() => resolve('silence'), intervalMs);
+      });
+      const next = await Promise.race([pending, silence]).finally(() => clearTimeout(timer));
+      if (next === 'silence') {
+        yield SSE_HEARTBEAT;
+        continue;
+      }
+      if (next.done === true) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+      pending = nextFrame();
+    }
+  } finally {
+    // a consumer that stops early ends `frames` too (after its pending `next`, which an abort ends)
+    if (!finished) iterator.return?.(undefined).catch(() => undefined);
+  }
+}

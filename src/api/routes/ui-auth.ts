@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { NotFoundError } from '../../core/index.js';
-import type { AuditDecision, Clock, Logger, Store } from '../../core/index.js';
+import type { AuditDecision, AuditLog, Clock, Logger } from '../../core/index.js';
 import type { ApiEnv, ApiRoutes } from '../env.js';
 import { LOGIN_LINK_USED_PAGE, SIGN_IN_PAGE } from '../pages.js';
 import { SESSION_COOKIE } from '../../core/index.js';
@@ -11,7 +11,8 @@ import type { UiSessions } from '../ui-sessions.js';
 
 export interface UiAuthDeps {
   readonly sessions: UiSessions;
-  readonly store: Store;
+  /** Where sign-in events are written (the node's audit writer). */
+  readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -28,7 +29,7 @@ export function uiAuthRoutes(deps: UiAuthDeps): ApiRoutes {
   // but does not lock the owner out of their own node.
   const audit = (decision: AuditDecision, target: string, rule: string, detail: string | null): void => {
     try {
-      deps.store.audit.append({
+      deps.audit.append({
         timeMs: deps.clock.now(),
         requester: 'local',
         target,

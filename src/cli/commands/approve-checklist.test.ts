@@ -16,7 +16,8 @@ import {
   toggleItem,
 } from './approve-checklist.js';
 import { GROUPS, checklistItems, choicesFromChecklist } from './approve-items.js';
-import type { ApprovalChoices } from './approve-plan.js';
+import type { ApprovalChoices, MatterDeviceInfo } from './approve-plan.js';
+import { withMatterCandidates } from './approve-plan.js';
 
 const GIB = 1024 ** 3;
 
@@ -441,5 +442,85 @@ describe('the checklist screen', () => {
     expect(lines).not.toContain(LIST_HELP);
     expect(lines).toContain('  [x] first');
     expect(lines.some((l) => l.startsWith('>'))).toBe(false);
+  });
+});
+
+describe('the Matter group', () => {
+  const devices: MatterDeviceInfo[] = [
+    {
+      id: 'peer3',
+      label: 'Kitchen light',
+      room: 'kitchen',
+      vendor: null,
+      product: 'Bulb',
+      capabilities: [{ id: 'matter/kitchen-light-peer3', type: 'iot/light', tools: ['on'], triggers: [] }],
+    },
+    {
+      id: 'peer5',
+      label: 'Power strip',
+      room: null,
+      vendor: null,
+      product: null,
+      capabilities: [
+        { id: 'matter/power-strip-peer5-ep1', type: 'iot/plug', tools: ['on'], triggers: [] },
+        { id: 'matter/power-strip-peer5-ep2', type: 'iot/plug', tools: ['on'], triggers: [] },
+      ],
+    },
+    { id: 'peer6', label: 'Bridge', room: null, vendor: null, product: null, capabilities: [] },
+  ];
+  const scan = withMatterCandidates(fixtureScan(), devices)!;
+  const choices = (exposed: Record<string, boolean> = {}): ApprovalChoices => {
+    const base = baseChoices(scan);
+    return { ...base, candidates: { ...base.candidates, ...exposed } };
+  };
+
+  it('is absent when the node lists no Matter devices', () => {
+    const plain = fixtureScan();
+    expect(checklistItems(plain, baseChoices(plain)).some((i) => i.group === GROUPS.matter)).toBe(false);
+  });
+
+  it('lists one toggle per device with capabilities, private by default, after the local devices', () => {
+    const items = checklistItems(scan, choices(), devices);
+    const matter = items.filter((i) => i.group === GROUPS.matter);
+    expect(matter.map((i) => [i.key, i.label, i.checked])).toEqual([
+      ['matter:peer3', 'Kitchen light (kitchen)', false],
+      ['matter:peer5', 'Power strip', false],
+    ]);
+    expect(matter[1]?.note).toBe(
+      'matter/power-strip-peer5-ep1 (iot/plug), matter/power-strip-peer5-ep2 (iot/plug)',
+    );
+    expect(items.at(-3)?.group).toBe(GROUPS.devices);
+    // their capabilities are not listed again as other findings
+    expect(items.some((i) => i.key.startsWith('candidate:matter/'))).toBe(false);
+  });
+
+  it('shows a device on when the owner already allowed all its capabilities', () => {
+    const items = checklistItems(
+      scan,
+      choices({ 'matter/power-strip-peer5-ep1': true, 'matter/power-strip-peer5-ep2': true }),
+      devices,
+    );
+    expect(items.find((i) => i.key === 'matter:peer5')?.checked).toBe(true);
+    expect(items.find((i) => i.key === 'matter:peer3')?.checked).toBe(false);
+  });
+
+  it('turns all capabilities of a toggled device on, and leaves untouched devices as they were', () => {
+    const base = choices({ 'matter/power-strip-peer5-ep1': true });
+    const start = initialChecklist(checklistItems(scan, base, devices));
+    const at = start.items.findIndex((i) => i.key === 'matter:peer3');
+    const toggled = pressKey({ ...start, cursor: at }, key('space'));
+    const next = choicesFromChecklist(toggled, base, scan, devices);
+    expect(next.candidates['matter/kitchen-light-peer3']).toBe(true);
+    // the strip's toggle was not touched: one endpoint stays exposed, the other private
+    expect(next.candidates['matter/power-strip-peer5-ep1']).toBe(true);
+    expect(next.candidates['matter/power-strip-peer5-ep2']).toBe(false);
+    const strip = start.items.findIndex((i) => i.key === 'matter:peer5');
+    const both = choicesFromChecklist(
+      pressKey({ ...start, cursor: strip }, key('space')),
+      base,
+      scan,
+      devices,
+    );
+    expect(both.candidates['matter/power-strip-peer5-ep2']).toBe(true);
   });
 });

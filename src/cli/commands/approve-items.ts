@@ -3,12 +3,26 @@
  * what it is exposed for (inference, training, image generation: toggles under the GPU's own) and
  * its VRAM cap, each Ollama model, the LlamaFarm projects, model files
  * nothing serves yet, other findings, then the devices (camera, microphone with "transcription
- * only", speaker, location, screen). Built from a scan and choices, and read back into choices.
+ * only", speaker, location, screen), then the Matter devices the running node has commissioned
+ * (one toggle per device for all its capabilities). Built from a scan and choices, and read back
+ * into choices.
  */
 import type { CandidateCapability, GpuPurpose, GpuSetting, ScanReport } from '../../core/index.js';
 import { GPU_PURPOSES, gpuPurposeLabel, gpuPurposes, gpuSettingOf } from '../../core/index.js';
-import type { ApprovalChoices, HardwareSettings, MicrophoneSetting } from './approve-plan.js';
-import { candidateLabel, microphoneLabel, sameSwitch, switchedOn, targetOf } from './approve-plan.js';
+import type {
+  ApprovalChoices,
+  HardwareSettings,
+  MatterDeviceInfo,
+  MicrophoneSetting,
+} from './approve-plan.js';
+import {
+  candidateLabel,
+  matterDeviceLabel,
+  microphoneLabel,
+  sameSwitch,
+  switchedOn,
+  targetOf,
+} from './approve-plan.js';
 import type { ChecklistItem, ChecklistOption, ChecklistState } from './approve-checklist.js';
 import { itemByKey, modeItem, selectedValue, toggleItem } from './approve-checklist.js';
 
@@ -19,7 +33,20 @@ export const GROUPS = {
   files: 'Model files (nothing on this node serves them yet)',
   other: 'Other findings',
   devices: 'Devices, private by default',
+  matter: 'Matter devices, private by default',
 } as const;
+
+/** The checklist key of a Matter device's toggle: `matter:<device id>` (the bridge's id). */
+export function matterKey(deviceId: string): string {
+  return `matter:${deviceId}`;
+}
+
+/** Whether every capability of a device is exposed in `choices` (what its toggle shows). */
+export function matterDeviceExposed(device: MatterDeviceInfo, choices: ApprovalChoices): boolean {
+  return (
+    device.capabilities.length > 0 && device.capabilities.every((c) => choices.candidates[c.id] === true)
+  );
+}
 
 /** What each GPU purpose covers, shown beside its toggle. */
 const GPU_PURPOSE_NOTES: Readonly<Record<GpuPurpose, string>> = {
@@ -82,9 +109,18 @@ function deviceNames(candidates: readonly CandidateCapability[], key: string, pr
   return names.length === 0 ? null : names.join('; ');
 }
 
-/** The checklist for a scan, checked as `choices` say. */
-export function checklistItems(scan: ScanReport | null, choices: ApprovalChoices): ChecklistItem[] {
-  const candidates = scan?.candidates ?? [];
+/**
+ * The checklist for a scan, checked as `choices` say. `matter` are the devices the running node
+ * has commissioned (their capabilities are candidates of `scan`, see `withMatterCandidates`): a
+ * group with one toggle per device; no group when there are none.
+ */
+export function checklistItems(
+  scan: ScanReport | null,
+  choices: ApprovalChoices,
+  matter: readonly MatterDeviceInfo[] = [],
+): ChecklistItem[] {
+  const matterIds = new Set(matter.flatMap((d) => d.capabilities.map((c) => c.id)));
+  const candidates = (scan?.candidates ?? []).filter((c) => !matterIds.has(c.id));
   const items: ChecklistItem[] = [];
   const gpus = candidates.filter((c) => targetOf(c.id).hardware === 'gpu');
   if (gpus.length > 0) {
@@ -191,6 +227,20 @@ export function checklistItems(scan: ScanReport | null, choices: ApprovalChoices
       choices.hardware.screen,
     ),
   );
+  for (const device of matter) {
+    if (device.capabilities.length === 0) continue;
+    items.push(
+      toggleItem(
+        {
+          key: matterKey(device.id),
+          group: GROUPS.matter,
+          label: matterDeviceLabel(device),
+          note: device.capabilities.map((c) => `${c.id} (${c.type})`).join(', '),
+        },
+        matterDeviceExposed(device, choices),
+      ),
+    );
+  }
   return items;
 }
 
@@ -217,6 +267,7 @@ export function choicesFromChecklist(
   state: ChecklistState,
   base: ApprovalChoices,
   scan: ScanReport | null,
+  matter: readonly MatterDeviceInfo[] = [],
 ): ApprovalChoices {
   const toggle = (key: string, fallback: boolean): boolean => itemByKey(state, key)?.checked ?? fallback;
   const micItem = itemByKey(state, 'hardware:microphone');
@@ -240,6 +291,13 @@ export function choicesFromChecklist(
     } else {
       candidates[c.id] = switchedOn(hardware, device);
     }
+  }
+  // a Matter device's capabilities follow its toggle when the owner changed it; otherwise each
+  // keeps its state (a rule naming one endpoint of a device survives)
+  for (const device of matter) {
+    const item = itemByKey(state, matterKey(device.id));
+    if (item === undefined || item.checked === matterDeviceExposed(device, base)) continue;
+    for (const c of device.capabilities) candidates[c.id] = item.checked;
   }
   return { candidates, hardware, maxVramPercent: Number.isFinite(vram) ? vram : base.maxVramPercent };
 }

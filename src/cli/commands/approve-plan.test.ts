@@ -3,9 +3,11 @@ import type { ConfigInput, ResolvedConfig, ScanReport } from '../../core/index.j
 import { configSchema } from '../../core/index.js';
 import { candidatesFor, recommendationsFor } from '../../scanner/index.js';
 import { hardware, model } from '../../scanner/test-builders.js';
-import type { ApprovalChoices, PatternRule } from './approve-plan.js';
+import type { ApprovalChoices, MatterDeviceInfo, PatternRule } from './approve-plan.js';
 import {
   currentChoices,
+  parseMatterDevices,
+  withMatterCandidates,
   decideCandidate,
   planExposure,
   proposedChoices,
@@ -552,5 +554,171 @@ describe('the GPU purposes', () => {
     const off = configOf({ expose: { hardware: { gpu: false } } });
     const offReport = exposureReport({ config: off, scan, explicitLayers: [{}], configPath: '/h/c.yaml' });
     expect(formatExposureReport(offReport)).toContain('  gpu: off (default)');
+  });
+});
+
+describe('Matter devices in the approval', () => {
+  const devices: MatterDeviceInfo[] = [
+    {
+      id: 'peer3',
+      label: 'Kitchen light',
+      room: 'kitchen',
+      vendor: 'Acme',
+      product: 'Bulb',
+      capabilities: [
+        { id: 'matter/kitchen-light-peer3', type: 'iot/light', tools: ['on', 'off'], triggers: [] },
+      ],
+    },
+    {
+      id: 'peer4',
+      label: 'Front door',
+      room: null,
+      vendor: null,
+      product: 'Lock',
+      capabilities: [
+        { id: 'matter/front-door-peer4', type: 'iot/lock', tools: ['lock'], triggers: ['tamper'] },
+      ],
+    },
+  ];
+  const merged = withMatterCandidates(scan, devices)!;
+  const planWith = (config: ResolvedConfig, choices: ApprovalChoices, patterns: PatternRule[] = []) =>
+    planExposure({ config, fileInput: {}, scan: merged, choices, patterns });
+
+  it('reads the devices of GET /api/matter/devices, leaving out entries without an id', () => {
+    const parsed = parseMatterDevices({
+      enabled: true,
+      devices: [
+        {
+          id: 'peer3',
+          label: 'Kitchen light',
+          room: 'kitchen',
+          vendor: 'Acme',
+          product: 'Bulb',
+          state: 'online',
+          capabilities: [{ id: 'matter/kitchen-light-peer3', type: 'iot/light', endpoint: 1, tools: ['on'] }],
+        },
+        { label: 'no id' },
+      ],
+    });
+    expect(parsed.enabled).toBe(true);
+    expect(parsed.devices).toEqual([
+      {
+        id: 'peer3',
+        label: 'Kitchen light',
+        room: 'kitchen',
+        vendor: 'Acme',
+        product: 'Bulb',
+        capabilities: [{ id: 'matter/kitchen-light-peer3', type: 'iot/light', tools: ['on'], triggers: [] }],
+      },
+    ]);
+    expect(() => parseMatterDevices({ devices: [] })).toThrow(/enabled, devices/);
+  });
+
+  it('keeps the devices private by default and exposes them where the owner already allowed them', () => {
+    const fresh = configOf();
+    expect(currentChoices(fresh, merged).candidates['matter/kitchen-light-peer3']).toBe(false);
+    expect(proposedChoices(fresh, merged, [{}]).candidates['matter/front-door-peer4']).toBe(false);
+    const allowed = configOf({ expose: { capabilities: { allow: ['matter/kitchen-*'] } } });
+    const layers = [{ expose: { capabilities: { allow: ['matter/kitchen-*'] } } }];
+    const proposal = proposedChoices(allowed, merged, layers);
+    expect(proposal.candidates['matter/kitchen-light-peer3']).toBe(true);
+    expect(proposal.candidates['matter/front-door-peer4']).toBe(false);
+    expect(recommendedChoices(allowed, merged).candidates['matter/kitchen-light-peer3']).toBe(false);
+  });
+
+  it('writes a device the owner turns on as an exact allow entry, and off again by removing it', () => {
+    const config = configOf();
+    const on = planWith(config, {
+      ...currentChoices(config, merged),
+      candidates: { ...currentChoices(config, merged).candidates, 'matter/front-door-peer4': true },
+    });
+    expect(on.expose.capabilities).toEqual({ allow: ['matter/front-door-peer4'], deny: [] });
+    const after = configOf({ expose: { capabilities: on.expose.capabilities } });
+    const off = planWith(after, {
+      ...currentChoices(after, merged),
+      candidates: { ...currentChoices(after, merged).candidates, 'matter/front-door-peer4': false },
+    });
+    expect(off.expose.capabilities).toEqual({ allow: [], deny: [] });
+  });
+
+  it('keeps the owner glob and denies one device by exact id when only that one is turned off', () => {
+    const config = configOf({ expose: { capabilities: { allow: ['matter/*'] } } });
+    const choices = currentChoices(config, merged);
+    const p = planWith(config, {
+      ...choices,
+      candidates: { ...choices.candidates, 'matter/kitchen-light-peer3': false },
+    });
+    expect(p.expose.capabilities).toEqual({ allow: ['matter/*'], deny: ['matter/kitchen-light-peer3'] });
+    expect(p.choices.candidates['matter/front-door-peer4']).toBe(true);
+  });
+
+  it("writes --expose 'matter/*' and --deny as globs, with or without devices listed", () => {
+    const config = configOf();
+    const exposed = planWith(config, currentChoices(config, merged), [
+      { action: 'expose', pattern: 'matter/*' },
+    ]);
+    expect(exposed.expose.capabilities).toEqual({ allow: ['matter/*'], deny: [] });
+    expect(exposed.choices.candidates['matter/kitchen-light-peer3']).toBe(true);
+    expect(exposed.notes).toEqual([]);
+
+    const allowAll = configOf({ expose: { capabilities: { allow: ['matter/*'] } } });
+    const denied = planWith(allowAll, currentChoices(allowAll, merged), [
+      { action: 'deny', pattern: 'matter/front-*' },
+    ]);
+    expect(denied.expose.capabilities).toEqual({ allow: ['matter/*'], deny: ['matter/front-*'] });
+    expect(denied.choices.candidates).toMatchObject({
+      'matter/kitchen-light-peer3': true,
+      'matter/front-door-peer4': false,
+    });
+
+    // no node running: nothing to match, the glob is kept for the devices that appear later
+    const blind = planExposure({
+      config,
+      fileInput: {},
+      scan,
+      choices: currentChoices(config, scan),
+      patterns: [{ action: 'expose', pattern: 'matter/*' }],
+    });
+    expect(blind.expose.capabilities.allow).toEqual(['matter/*']);
+    expect(blind.notes[0]).toMatch(/matter\/\* matches nothing .* kept as a rule/);
+  });
+
+  it('lists each device capability in the summary and in --show, with the rule that decided', () => {
+    const config = configOf({ expose: { capabilities: { deny: ['matter/front-door-peer4'] } } });
+    const p = planWith(config, {
+      ...currentChoices(config, merged),
+      candidates: { ...currentChoices(config, merged).candidates, 'matter/kitchen-light-peer3': true },
+    });
+    const lines = summaryLines(summarizePlan(config, p, merged)).join('\n');
+    expect(lines).toContain('Kitchen light (kitchen) · iot/light (was private)');
+    const report = exposureReport({
+      config,
+      scan,
+      explicitLayers: [{ expose: { capabilities: { deny: ['matter/front-door-peer4'] } } }],
+      configPath: '/h/config.yaml',
+      matter: { available: true, devices },
+    });
+    expect(
+      report.matter.devices.map((d) => [d.label, d.capabilities[0]?.exposed, d.capabilities[0]?.rule]),
+    ).toEqual([
+      ['Kitchen light (kitchen)', false, 'expose.capabilities.allow'],
+      ['Front door', false, 'expose.capabilities.deny'],
+    ]);
+    const text = formatExposureReport(report).join('\n');
+    expect(text).toContain('Matter devices (0 of 2 capabilities exposed):');
+    expect(text).toMatch(/private +matter\/front-door-peer4 +Front door +expose\.capabilities\.deny\n/);
+  });
+
+  it('says in one line why --show lists no Matter devices', () => {
+    const report = exposureReport({
+      config: configOf(),
+      scan,
+      explicitLayers: [],
+      configPath: '/h/config.yaml',
+      matter: { available: false, reason: 'the node is not running' },
+    });
+    expect(report.matter).toEqual({ available: false, reason: 'the node is not running', devices: [] });
+    const lines = formatExposureReport(report).filter((l) => l.includes('Matter'));
+    expect(lines).toEqual(['Matter devices: not listed, the node is not running']);
   });
 });

@@ -26,6 +26,7 @@ import {
   gpuPurposes,
   gpuSettingOf,
   matchesAnyGlob,
+  ProtocolViolationError,
   matchesGlob,
   sameGpuSetting,
 } from '../../core/index.js';
@@ -279,6 +280,99 @@ export function proposedChoices(
     }
   }
   return { candidates, hardware, maxVramPercent: config.limits.max_vram_percent };
+}
+
+// ---- Matter devices ------------------------------------------------------------------------------
+
+/**
+ * A commissioned Matter device as `GET /api/matter/devices` reports it (the fields approve reads).
+ * Its capabilities (`matter/kitchen-light-peer3` ...) are decided like any capability that is not
+ * a model: `expose.capabilities.deny`, then `expose.capabilities.allow`, else private.
+ */
+export interface MatterDeviceInfo {
+  readonly id: string;
+  readonly label: string | null;
+  readonly room: string | null;
+  readonly vendor: string | null;
+  readonly product: string | null;
+  readonly capabilities: readonly {
+    readonly id: string;
+    readonly type: string;
+    readonly tools: readonly string[];
+    readonly triggers: readonly string[];
+  }[];
+}
+
+/** How a Matter device is named to the owner: its label (or product, or id), and its room. */
+export function matterDeviceLabel(device: MatterDeviceInfo): string {
+  const name = device.label ?? device.product ?? device.id;
+  return device.room === null ? name : `${name} (${device.room})`;
+}
+
+/** A device's capabilities as candidates, so the planner writes them like any other capability. */
+export function matterCandidates(devices: readonly MatterDeviceInfo[]): CandidateCapability[] {
+  return devices.flatMap((d) =>
+    d.capabilities.map((c): CandidateCapability => ({
+      id: c.id,
+      type: c.type,
+      name: `${matterDeviceLabel(d)} · ${c.type}`,
+      description: [d.vendor, d.product].filter((v): v is string => v !== null).join(' '),
+      tools: [...c.tools],
+      triggers: [...c.triggers],
+      recommended: false,
+      reason: 'a Matter device: private until you expose it',
+      privateByDefault: true,
+      test: 'untested',
+    })),
+  );
+}
+
+/**
+ * The scan with the Matter devices' capabilities added as candidates (those already in it are not
+ * added twice); the scan itself when there are none.
+ */
+export function withMatterCandidates(
+  scan: ScanReport | null,
+  devices: readonly MatterDeviceInfo[],
+): ScanReport | null {
+  if (scan === null || devices.length === 0) return scan;
+  const known = new Set(scan.candidates.map((c) => c.id));
+  const extra = matterCandidates(devices).filter((c) => !known.has(c.id));
+  return { ...scan, candidates: [...scan.candidates, ...extra] };
+}
+
+const matterText = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const matterList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+/**
+ * The devices of a `GET /api/matter/devices` body (`{enabled, devices}`); entries without an id,
+ * and capabilities without an id and type, are left out. Throws when the body is not that shape.
+ */
+export function parseMatterDevices(body: unknown): { enabled: boolean; devices: MatterDeviceInfo[] } {
+  if (!isPlainObject(body) || typeof body.enabled !== 'boolean' || !Array.isArray(body.devices)) {
+    throw new ProtocolViolationError(
+      'GET /api/matter/devices answered with something else than {enabled, devices}',
+    );
+  }
+  const devices: MatterDeviceInfo[] = [];
+  for (const raw of body.devices) {
+    if (!isPlainObject(raw) || typeof raw.id !== 'string' || raw.id === '') continue;
+    const capabilities = (Array.isArray(raw.capabilities) ? raw.capabilities : []).flatMap((c: unknown) =>
+      isPlainObject(c) && typeof c.id === 'string' && c.id !== '' && typeof c.type === 'string'
+        ? [{ id: c.id, type: c.type, tools: matterList(c.tools), triggers: matterList(c.triggers) }]
+        : [],
+    );
+    devices.push({
+      id: raw.id,
+      label: matterText(raw.label),
+      room: matterText(raw.room),
+      vendor: matterText(raw.vendor),
+      product: matterText(raw.product),
+      capabilities,
+    });
+  }
+  return { enabled: body.enabled, devices };
 }
 
 // ---- patterns ------------------------------------------------------------------------------------

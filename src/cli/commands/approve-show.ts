@@ -1,16 +1,19 @@
 /**
  * `atmosphere approve --show`: the exposure in effect — every candidate of the stored scan, exposed
  * or private and the config key that decided (and whether that key is set or is a default), the
- * hardware switches (the GPU with what it is exposed for), the `expose` rules, limits and access.
- * Pure: config and scan in, report out.
+ * hardware switches (the GPU with what it is exposed for), the Matter devices the running node has
+ * commissioned (or, in one line, why they are not listed), the `expose` rules, limits and access.
+ * Pure: config, scan and Matter devices in, report out.
  */
 import type { GpuPurposes, ResolvedConfig, ScanReport } from '../../core/index.js';
 import { gpuPurposes } from '../../core/index.js';
 import { formatTable } from '../output.js';
-import type { HardwareKey, HardwareSettings } from './approve-plan.js';
+import type { HardwareKey, HardwareSettings, MatterDeviceInfo } from './approve-plan.js';
 import {
   HARDWARE_KEYS,
   decideCandidate,
+  matterCandidates,
+  matterDeviceLabel,
   gpuPurposesText,
   isExplicitKey,
   microphoneLabel,
@@ -43,11 +46,37 @@ export interface HardwareExposure {
   readonly devices: readonly string[];
 }
 
+/** The Matter devices of the running node, or why there are none to show. */
+export type MatterListing =
+  | { readonly available: true; readonly devices: readonly MatterDeviceInfo[] }
+  | { readonly available: false; readonly reason: string };
+
+export interface MatterDeviceExposure {
+  readonly id: string;
+  readonly label: string;
+  readonly capabilities: readonly {
+    readonly id: string;
+    readonly type: string;
+    readonly exposed: boolean;
+    readonly rule: string;
+    readonly explicit: boolean;
+  }[];
+}
+
+export interface MatterExposure {
+  /** False when the node is not running or its Matter bridge is off. */
+  readonly available: boolean;
+  /** Why the devices are not listed; null when they are. */
+  readonly reason: string | null;
+  readonly devices: readonly MatterDeviceExposure[];
+}
+
 export interface ExposureReport {
   readonly configPath: string;
   readonly scan: { readonly scannedAtMs: number; readonly hostname: string } | null;
   readonly candidates: readonly CandidateExposure[];
   readonly hardware: readonly HardwareExposure[];
+  readonly matter: MatterExposure;
   readonly expose: ResolvedConfig['expose'];
   readonly limits: ResolvedConfig['limits'];
   readonly access: ResolvedConfig['access'];
@@ -59,6 +88,8 @@ export function exposureReport(input: {
   /** The file's and the environment's own contents: which keys the owner set. */
   readonly explicitLayers: readonly unknown[];
   readonly configPath: string;
+  /** The running node's Matter devices; absent: not asked for. */
+  readonly matter?: MatterListing;
 }): ExposureReport {
   const { config, scan, explicitLayers } = input;
   const candidates = (scan?.candidates ?? []).map((c): CandidateExposure => {
@@ -85,11 +116,33 @@ export function exposureReport(input: {
       devices: (scan?.candidates ?? []).filter((c) => targetOf(c.id).hardware === key).map((c) => c.id),
     };
   });
+  const listing = input.matter ?? { available: false, reason: 'not asked for' };
+  const matter: MatterExposure = listing.available
+    ? {
+        available: true,
+        reason: null,
+        devices: listing.devices.map((d) => ({
+          id: d.id,
+          label: matterDeviceLabel(d),
+          capabilities: matterCandidates([d]).map((c) => {
+            const decision = decideCandidate(config, c);
+            return {
+              id: c.id,
+              type: c.type,
+              exposed: decision.exposed,
+              rule: decision.rule,
+              explicit: isExplicitKey(decision.rule, explicitLayers),
+            };
+          }),
+        })),
+      }
+    : { available: false, reason: listing.reason, devices: [] };
   return {
     configPath: input.configPath,
     scan: scan === null ? null : { scannedAtMs: scan.scannedAtMs, hostname: scan.hostname },
     candidates,
     hardware,
+    matter,
     expose: config.expose,
     limits: config.limits,
     access: config.access,
@@ -141,6 +194,7 @@ export function formatExposureReport(report: ExposureReport): string[] {
   lines.push('', 'Hardware:');
   for (const h of report.hardware)
     lines.push(`  ${hardwareWords(h, report.limits.max_vram_percent, report.scan !== null)}`);
+  lines.push('', ...matterLines(report.matter));
   const { expose, limits, access } = report;
   lines.push(
     '',
@@ -161,4 +215,24 @@ export function formatExposureReport(report: ExposureReport): string[] {
     `Access: mesh_ids ${globs(access.mesh_ids)} · require_auth ${access.require_auth} · log_all_requests ${access.log_all_requests} · audit_retention_days ${access.audit_retention_days}`,
   );
   return lines;
+}
+
+/** The Matter devices' capabilities as a table, or one line saying why there are none. */
+function matterLines(matter: MatterExposure): string[] {
+  if (!matter.available) return [`Matter devices: not listed, ${matter.reason ?? 'unknown why'}`];
+  const rows = matter.devices.flatMap((d) =>
+    d.capabilities.map((c) => [
+      c.exposed ? 'exposed' : 'private',
+      c.id,
+      d.label,
+      `${c.rule}${c.explicit ? '' : ' (default)'}`,
+    ]),
+  );
+  if (rows.length === 0) return ['Matter devices: none commissioned on this node'];
+  const exposed = rows.filter((r) => r[0] === 'exposed').length;
+  const table = formatTable(['STATE', 'CAPABILITY', 'DEVICE', 'DECIDED BY'], rows);
+  return [
+    `Matter devices (${exposed} of ${rows.length} capabilities exposed):`,
+    ...table.split('\n').map((l) => `  ${l}`),
+  ];
 }

@@ -4,6 +4,8 @@
  * `--expose`, `--deny`, `--yes`) — it never waits for input that cannot come. What is decided is
  * written as the `expose:` section of config.yaml (and `limits:` when the VRAM cap changes) in one
  * atomic write; a running node watches the file and re-announces. `--show` prints what is in effect.
+ * The Matter devices the running node has commissioned (`GET /api/matter/devices`) are listed too,
+ * one toggle per device, written as `expose.capabilities.allow/deny` entries.
  */
 import { existsSync } from 'node:fs';
 import { emitKeypressEvents } from 'node:readline';
@@ -11,7 +13,7 @@ import type { Command } from 'commander';
 import type { HomePaths } from '../../client/index.js';
 import { ensureHome } from '../../client/index.js';
 import type { ResolvedConfig, ScanReport } from '../../core/index.js';
-import { InvalidInputError, silentLogger } from '../../core/index.js';
+import { NodeNotRunningError, NotFoundError, InvalidInputError, silentLogger } from '../../core/index.js';
 import {
   loadConfig,
   readEnvConfig,
@@ -25,18 +27,75 @@ import { homeFor } from '../context.js';
 import type { ChecklistState, ChecklistView } from './approve-checklist.js';
 import { initialChecklist, pressKey, renderChecklist } from './approve-checklist.js';
 import { checklistItems, choicesFromChecklist } from './approve-items.js';
-import type { ApprovalChoices, ExposurePlan, ExposureSummary, PatternRule } from './approve-plan.js';
+import type {
+  ApprovalChoices,
+  ExposurePlan,
+  ExposureSummary,
+  MatterDeviceInfo,
+  PatternRule,
+} from './approve-plan.js';
 import {
   currentChoices,
   normalizePattern,
+  parseMatterDevices,
   planExposure,
   proposedChoices,
   recommendedChoices,
   summarizePlan,
   summaryLines,
+  withMatterCandidates,
 } from './approve-plan.js';
+import type { MatterListing } from './approve-show.js';
 import { exposureReport, formatExposureReport } from './approve-show.js';
-import { confirm } from './shared.js';
+import { confirm, connectToNode } from './shared.js';
+
+/** How long approve waits for the running node to list its Matter devices. */
+const MATTER_LIST_TIMEOUT_MS = 5_000;
+
+/**
+ * The Matter devices the running node has commissioned, or why there are none to list (the node
+ * is not running, its bridge is off, it could not be asked). Never throws but for an abort.
+ */
+export async function matterListing(
+  paths: HomePaths,
+  options: { signal?: AbortSignal } = {},
+): Promise<MatterListing> {
+  try {
+    const client = connectToNode(paths);
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(MATTER_LIST_TIMEOUT_MS),
+      ...(options.signal ? [options.signal] : []),
+    ]);
+    const { enabled, devices } = parseMatterDevices(
+      await client.request<unknown>('GET', '/api/matter/devices', { signal }),
+    );
+    if (!enabled) {
+      return {
+        available: false,
+        reason:
+          'Matter is off on this node (matter.enabled: set it to true in config.yaml and restart the node)',
+      };
+    }
+    return { available: true, devices };
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err;
+    if (err instanceof NodeNotRunningError) {
+      return {
+        available: false,
+        reason: 'the node is not running (`atmosphere start`, then approve again to list its Matter devices)',
+      };
+    }
+    if (err instanceof NotFoundError)
+      return {
+        available: false,
+        reason: 'the running node has no Matter bridge (GET /api/matter/devices: 404)',
+      };
+    return {
+      available: false,
+      reason: `the node did not list them: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
 
 const systemClock = { now: () => Date.now() };
 
@@ -122,6 +181,8 @@ export function registerApproveCommand(program: Command, ctx: CliContext): void 
         'In a terminal: ↑/↓ (j/k) move, space toggles, ←/→ or m changes a mode, a toggles a whole group,',
         'enter shows what will be exposed and kept private, y writes it, q or Ctrl-C quits without writing.',
         'Without a terminal, say what to expose with the flags; approve never waits for input.',
+        'Matter devices the running node has commissioned are listed too, one toggle each; as flags,',
+        '--expose "matter/*" or --deny "matter/kitchen-*" (ids as `atmosphere matter list` shows them).',
         'A running node re-announces within seconds of the write.',
       ].join('\n'),
     )
@@ -229,7 +290,11 @@ export async function runApprove(
   const patterns = patternsOf(request);
   const { config, file, warnings } = loadConfig({ path: paths.config, env: ctx.env });
   for (const w of warnings) ctx.output.error(`warning: ${w}`);
-  const scan = await scanFor(ctx, paths, config, request.rescan === true);
+  const stored = await scanFor(ctx, paths, config, request.rescan === true);
+  const listing = await matterListing(paths);
+  const matter: readonly MatterDeviceInfo[] = listing.available ? listing.devices : [];
+  // the devices' capabilities are planned like the scan's candidates
+  const scan = withMatterCandidates(stored, matter) ?? stored;
   // The write starts from the file (over the defaults), not from the environment's overrides.
   const base = resolveConfig({ file }).config;
   const explicitLayers = [file.input, readEnvConfig(ctx.env).input];
@@ -256,7 +321,7 @@ export async function runApprove(
     }
   } else {
     const proposal = proposedChoices(config, scan, explicitLayers);
-    const start = initialChecklist(checklistItems(scan, proposal));
+    const start = initialChecklist(checklistItems(scan, proposal, matter));
     if (!interactive) {
       const view: ChecklistView = {
         width: 100,
@@ -276,7 +341,7 @@ export async function runApprove(
         config: base,
         fileInput: file.input,
         scan,
-        choices: choicesFromChecklist(state, proposal, scan),
+        choices: choicesFromChecklist(state, proposal, scan, matter),
       });
     const reviewLines = (state: ChecklistState, width: number): string[] => {
       const p = planFor(state);
@@ -352,6 +417,7 @@ async function showExposure(ctx: CliContext, paths: HomePaths, json: boolean): P
     scan,
     explicitLayers: [file.input, readEnvConfig(ctx.env).input],
     configPath: paths.config,
+    matter: await matterListing(paths),
   });
   if (json) {
     ctx.output.json(report);

@@ -1,3 +1,8 @@
+/**
+ * `atmosphere call`: an intent or a model capability, streamed through `/v1/chat/completions`; or
+ * one tool of a device capability (`matter/kitchen-light-… --tool off`) through
+ * `POST /api/tools/invoke`, here or on the node that offers it.
+ */
 import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../core/index.js';
 import type { CliContext } from '../context.js';
@@ -8,7 +13,20 @@ interface CallOptions {
   tool?: string;
   args?: string;
   system?: string;
+  node?: string;
   json?: boolean;
+}
+
+/** What `POST /api/tools/invoke` answers. */
+interface ToolReply {
+  invocation: {
+    nodeId: string;
+    nodeName: string;
+    capabilityId: string;
+    tool: string;
+    result: unknown;
+    durationMs: number;
+  };
 }
 
 interface ModelList {
@@ -23,8 +41,47 @@ interface Chunk {
 
 const CHAT_TOOLS = new Set(['chat', 'summarize', 'ask']);
 
-/** `--args` for chat tools: `{"prompt": "...", "system": "...", "temperature": 0.2, "max_tokens": 200}`. */
-function parseArgs(text: string | undefined): Record<string, unknown> {
+const CAPABILITY_ID = /^[\w.:@+-]+\/[\w.:@+/-]+$/;
+
+/** Whether the call runs a device tool (`--tool` other than the chat tools). */
+export function isDeviceToolCall(tool: string | undefined): tool is string {
+  return tool !== undefined && !CHAT_TOOLS.has(tool);
+}
+
+/**
+ * The body of `POST /api/tools/invoke` for `atmosphere call CAPABILITY --tool NAME --args JSON`;
+ * throws InvalidInputError when the target is not a capability id or a flag does not apply.
+ */
+export function toolInvokeBody(
+  target: string,
+  tool: string,
+  args: Record<string, unknown>,
+  opts: Pick<CallOptions, 'system' | 'node'> = {},
+): { capability: string; tool: string; arguments: Record<string, unknown>; node_id?: string } {
+  if (!CAPABILITY_ID.test(target)) {
+    throw new InvalidInputError(
+      `--tool ${tool} runs a tool of one capability: give its id (\`atmosphere matter list\` or \`atmosphere route\` show them), e.g. atmosphere call matter/kitchen-light-1 --tool ${tool}`,
+    );
+  }
+  if (!/^[\w.:-]{1,64}$/.test(tool)) {
+    throw new InvalidInputError(`--tool expects a tool name such as "on" or "set_brightness", got "${tool}"`);
+  }
+  if (opts.system !== undefined) {
+    throw new InvalidInputError('--system is for chat models; a device tool takes only --args');
+  }
+  return {
+    capability: target,
+    tool,
+    arguments: args,
+    ...(opts.node === undefined ? {} : { node_id: opts.node }),
+  };
+}
+
+/**
+ * `--args` as a JSON object: for chat tools `{"prompt": "...", "system": "...", "temperature": 0.2,
+ * "max_tokens": 200}`, for a device tool its arguments (`{"percent": 50}`).
+ */
+export function parseArgs(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let parsed: unknown;
   try {
@@ -44,14 +101,38 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
     .description(
       'run an intent ("summarize this: ...") or a capability (ollama/llama3.2:3b) and stream the answer',
     )
-    .option('--tool <name>', 'the tool of the capability (chat, summarize, ask)')
-    .option('--args <json>', 'tool arguments as JSON, e.g. {"prompt": "...", "temperature": 0.2}')
+    .option(
+      '--tool <name>',
+      'the tool to run: chat, summarize, ask for models; a device tool (on, off, set_brightness ...) for a device capability',
+    )
+    .option(
+      '--args <json>',
+      'tool arguments as a JSON object, e.g. {"prompt": "...", "temperature": 0.2} or {"percent": 50}',
+    )
     .option('--system <text>', 'a system message for chat models')
+    .option('--node <id>', 'device tools: run it on this node when several offer the capability')
     .option('--json', 'print the whole answer and its route receipt as JSON at the end')
     .action(async (target: string, opts: CallOptions, cmd: Command) => {
-      const client = connectToNode(homeFor(ctx, cmd));
       const args = parseArgs(opts.args);
-      const looksLikeCapability = /^[\w.:@+-]+\/[\w.:@+/-]+$/.test(target) && !/\s/.test(target);
+      if (isDeviceToolCall(opts.tool)) {
+        const body = toolInvokeBody(target, opts.tool, args, opts);
+        const client = connectToNode(homeFor(ctx, cmd));
+        const { invocation } = await client.request<ToolReply>('POST', '/api/tools/invoke', { body });
+        if (opts.json === true) {
+          ctx.output.json(invocation);
+          return;
+        }
+        ctx.output.line(JSON.stringify(invocation.result ?? null, null, 2));
+        ctx.output.error(
+          `— ${invocation.tool} on ${invocation.capabilityId} at ${invocation.nodeName} (${invocation.durationMs} ms)`,
+        );
+        return;
+      }
+      if (opts.node !== undefined) {
+        throw new InvalidInputError('--node applies to device tools (--tool NAME); models are routed');
+      }
+      const client = connectToNode(homeFor(ctx, cmd));
+      const looksLikeCapability = CAPABILITY_ID.test(target) && !/\s/.test(target);
       let model = 'auto';
       let prompt = target;
       if (looksLikeCapability) {
@@ -59,7 +140,7 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
         const match = models.data.find((m) => m.atmosphere?.capabilityId === target || m.id === target);
         if (!match) {
           throw new NotFoundError(
-            `no reachable model capability "${target}" in the mesh (calling device tools is not supported yet); \`atmosphere route\` shows what there is`,
+            `no reachable model capability "${target}" in the mesh; for a device tool add --tool NAME (and --args JSON); \`atmosphere route\` shows what there is`,
           );
         }
         model = match.atmosphere?.capabilityId ?? match.id;
@@ -69,11 +150,6 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
         prompt = args.prompt;
       } else if (typeof args.prompt === 'string') {
         prompt = `${target}\n\n${args.prompt}`;
-      }
-      if (opts.tool !== undefined && !CHAT_TOOLS.has(opts.tool)) {
-        throw new InvalidInputError(
-          `--tool ${opts.tool}: only model tools (chat, summarize, ask) can be called yet; device tools arrive with their integrations`,
-        );
       }
       if (opts.tool === 'summarize') prompt = `Summarize the following briefly:\n\n${prompt}`;
       const system = opts.system ?? (typeof args.system === 'string' ? args.system : undefined);

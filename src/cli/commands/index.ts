@@ -27,6 +27,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   trigger: async () => (await import('./events.js')).registerTriggerCommand,
   scan: async () => (await import('./scan.js')).registerScanCommand,
   approve: async () => (await import('./approve.js')).registerApproveCommand,
+  cost: async () => (await import('./cost.js')).registerCostCommand,
+  service: async () => (await import('./service.js')).registerServiceCommand,
+  matter: async () => (await import('./matter.js')).registerMatterCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditDecision, AuditEntry } from '../../core/index.js';
-import { InvalidInputError, silentLogger } from '../../core/index.js';
+import { AtmosphereError, InvalidInputError, silentLogger } from '../../core/index.js';
 import { NodeNotRunningError } from '../../core/errors.js';
 import type { HomePaths, LogRecord } from '../../client/index.js';
 import {
@@ -163,7 +163,11 @@ function fileInode(path: string): number {
 
 /** The most entries one read asks for (the API's and the store's limit). */
 const MAX_AUDIT_ENTRIES = 10_000;
-/** How often `--requests -f` asks for new entries. */
+/**
+ * How often `--requests -f` reads the database for new entries when no node runs (a running node
+ * pushes them: `GET /api/audit?follow=1`), and how long it waits before streaming again after a
+ * stream ended.
+ */
 const FOLLOW_POLL_MS = 1_000;
 const DECISIONS: readonly AuditDecision[] = ['allowed', 'refused'];
 
@@ -188,7 +192,22 @@ interface AuditRead extends AuditFilters {
 interface AuditSource {
   readonly kind: 'api' | 'database';
   list(read: AuditRead, options: { signal?: AbortSignal }): Promise<AuditEntryView[]>;
+  /** Entries after `read.afterId` and then each new one as the node writes it (API only). */
+  follow?(
+    read: AuditFilters & { afterId: number },
+    options: { signal?: AbortSignal },
+  ): AsyncIterable<AuditEntryView>;
   close(): void;
+}
+
+function auditParams(read: AuditFilters & { afterId?: number }): URLSearchParams {
+  const params = new URLSearchParams();
+  if (read.sinceMs !== undefined) params.set('since', String(read.sinceMs));
+  if (read.requester !== undefined) params.set('requester', read.requester);
+  if (read.target !== undefined) params.set('target', read.target);
+  if (read.decision !== undefined) params.set('decision', read.decision);
+  if (read.afterId !== undefined) params.set('afterId', String(read.afterId));
+  return params;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -197,12 +216,7 @@ function apiSource(client: ApiClient): AuditSource {
   return {
     kind: 'api',
     async list(read, options) {
-      const params = new URLSearchParams();
-      if (read.sinceMs !== undefined) params.set('since', String(read.sinceMs));
-      if (read.requester !== undefined) params.set('requester', read.requester);
-      if (read.target !== undefined) params.set('target', read.target);
-      if (read.decision !== undefined) params.set('decision', read.decision);
-      if (read.afterId !== undefined) params.set('afterId', String(read.afterId));
+      const params = auditParams(read);
       params.set('limit', String(read.limit));
       const body = await client.request<{ entries: AuditEntryView[] }>(
         'GET',
@@ -210,6 +224,13 @@ function apiSource(client: ApiClient): AuditSource {
         options,
       );
       return body.entries;
+    },
+    async *follow(read, options) {
+      const params = auditParams(read);
+      params.set('follow', '1');
+      for await (const event of client.events('GET', `/api/audit?${params.toString()}`, options)) {
+        yield event.data as AuditEntryView;
+      }
     },
     close: () => {},
   };
@@ -257,6 +278,21 @@ class AuditReader {
         ? apiSource(new ApiClient({ baseUrl: running.state.apiUrl, token }))
         : await databaseSource(this.paths);
     return this.source !== null;
+  }
+
+  /** True when the entries can be pushed by a running node instead of polled. */
+  get canFollow(): boolean {
+    return this.source?.follow !== undefined;
+  }
+
+  /** New entries pushed by the running node (see `AuditSource.follow`); nothing without one. */
+  async *follow(
+    read: AuditFilters & { afterId: number },
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<AuditEntryView> {
+    const source = this.source;
+    if (source?.follow === undefined) return;
+    yield* source.follow(read, options);
   }
 
   async list(read: AuditRead, options: { signal?: AbortSignal } = {}): Promise<AuditEntryView[]> {
@@ -410,7 +446,27 @@ async function showRequests(ctx: CliContext, paths: HomePaths, opts: LogsOptions
     if (!follow) return;
     // entries appended while the latest were read may be among them: not printed twice
     const shown = new Set(latest.filter((e) => e.id > lastId).map((e) => e.id));
+    const print = (e: AuditEntryView): void => {
+      if (!shown.delete(e.id)) ctx.output.line(json ? JSON.stringify(e) : fixedRow(auditCells(e)));
+      lastId = Math.max(lastId, e.id);
+    };
+    // A running node pushes each entry as it is written. When its stream ends (the node stopped,
+    // the connection broke) the database or the API is read once, then streaming starts again; a
+    // node that cannot stream its audit log (older versions answer 400) is polled instead.
+    let stream = true;
     while (!stop.signal.aborted) {
+      if (stream && reader.canFollow) {
+        try {
+          for await (const e of reader.follow({ ...filters, afterId: lastId }, { signal: stop.signal })) {
+            print(e);
+          }
+        } catch (err) {
+          if (stop.signal.aborted) break;
+          // the node answered with an error (it cannot stream its audit log): poll it instead;
+          // a lost connection is read once below (from the database if the node is gone), then retried
+          if (err instanceof AtmosphereError && typeof err.details.httpStatus === 'number') stream = false;
+        }
+      }
       try {
         await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal });
       } catch {
@@ -431,11 +487,7 @@ async function showRequests(ctx: CliContext, paths: HomePaths, opts: LogsOptions
           `more than ${MAX_AUDIT_ENTRIES} entries arrived within a second; older ones among them are not shown`,
         );
       }
-      for (const e of [...fresh].reverse()) {
-        if (shown.delete(e.id)) continue;
-        ctx.output.line(json ? JSON.stringify(e) : fixedRow(auditCells(e)));
-      }
-      lastId = Math.max(lastId, ...fresh.map((e) => e.id));
+      for (const e of [...fresh].reverse()) print(e);
     }
   } finally {
     process.off('SIGINT', onSignal);

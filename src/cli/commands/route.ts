@@ -22,7 +22,10 @@ interface RouteOptions {
   json?: boolean;
 }
 
-/** Said wherever a cost appears, until the cost model is wired into routing. */
+/**
+ * Said when no candidate has a known cost: an offline catalog (`--catalog`) has no cost model, so
+ * every cost is 0. A running node prices candidates (docs/COST.md).
+ */
 export const COST_NOTE = 'cost is not wired into routing yet: every cost is 0 (unknown)';
 
 async function readText(path: string, what: string): Promise<string> {
@@ -80,7 +83,7 @@ export function routeJson(d: RouteDecision): unknown {
       reasons: c.reasons,
     })),
     embedder: d.embedderId,
-    note: COST_NOTE,
+    ...(d.candidates.some((c) => c.costKnown) ? {} : { note: COST_NOTE }),
   };
 }
 
@@ -107,7 +110,7 @@ function printDecision(ctx: CliContext, d: RouteDecision): void {
   );
   out.line('why:');
   for (const c of d.candidates) out.line(`  ${c.capabilityId}: ${c.reasons.join('; ')}`);
-  out.line(`(${COST_NOTE})`);
+  if (!d.candidates.some((c) => c.costKnown)) out.line(`(${COST_NOTE})`);
 }
 
 function printReport(ctx: CliContext, report: EvalReport): void {
