@@ -17,6 +17,8 @@ import { FrameStream, parseJsonFrame } from './framing.js';
 import type { MeshCounters } from './gossip-guard.js';
 import { invokeReplySchema, invokeRequestSchema } from './messages.js';
 import { abortError } from './signals.js';
+import type { ChunkArrival } from './transfer-rate.js';
+import { timeFrame, varintLength } from './transfer-rate.js';
 
 export interface InvokeCallOptions {
   readonly signal?: AbortSignal;
@@ -25,6 +27,13 @@ export interface InvokeCallOptions {
   readonly maxFrameBytes: number;
   /** The stream is reset after this long without traffic. */
   readonly idleTimeoutMs: number;
+  /**
+   * Told of each large reply frame's transfer time (see `transfer-rate.ts`: only the bytes of one
+   * frame, which travel back to back, are timed, never the gaps between frames).
+   */
+  readonly onTransfer?: (sample: { readonly bytes: number; readonly ms: number }) => void;
+  /** Milliseconds for `onTransfer`'s timing; required with it. */
+  readonly now?: () => number;
 }
 
 /** Caller side: sends the request and yields the reply's data frames. */
@@ -38,6 +47,16 @@ export async function* callInvoke(
   const frames = new FrameStream(stream, { maxFrameBytes: options.maxFrameBytes });
   let finished = false;
   let received = 0;
+  const { onTransfer, now } = options;
+  const timing = onTransfer !== undefined && now !== undefined;
+  let arrivals: ChunkArrival[] = [];
+  let totalBytes = 0;
+  let consumed = 0;
+  const onMessage = (event: { data: { byteLength: number } }): void => {
+    totalBytes += event.data.byteLength;
+    arrivals.push({ atMs: (now as () => number)(), totalBytes });
+  };
+  let listening = false;
   try {
     await frames.writeJson(
       { v: 1, capability: request.capability, input: request.input, meshId: request.meshId },
@@ -46,7 +65,13 @@ export async function* callInvoke(
     for (;;) {
       let frame: Uint8Array | undefined;
       try {
-        frame = await frames.read({ signal });
+        const pending = frames.read({ signal });
+        // only now: the frame reader's own listener is registered, so no chunk reaches ours alone
+        if (timing && !listening) {
+          stream.addEventListener('message', onMessage);
+          listening = true;
+        }
+        frame = await pending;
       } catch (err) {
         if (signal?.aborted === true) throw err;
         if (received === 0 && err instanceof ProtocolViolationError) {
@@ -62,6 +87,13 @@ export async function* callInvoke(
         throw new ProtocolViolationError('invoke stream ended without an end frame');
       }
       received++;
+      if (timing) {
+        const start = consumed + varintLength(frame.length);
+        consumed = start + frame.length;
+        const sample = timeFrame(arrivals, start, consumed);
+        if (sample !== null) onTransfer(sample);
+        arrivals = arrivals.filter((a) => a.totalBytes > consumed);
+      }
       const reply = parseJsonFrame(frame, invokeReplySchema, 'invoke reply');
       if (reply.t === 'end') {
         finished = true;
@@ -76,6 +108,7 @@ export async function* callInvoke(
       yield { type: 'data', data: reply.data };
     }
   } finally {
+    if (listening) stream.removeEventListener('message', onMessage);
     if (finished) {
       await frames.closeWrite();
     } else {

@@ -111,6 +111,7 @@ import {
 } from './envelope.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameStream, encodeJsonFrame, parseJsonFrame } from './framing.js';
 import { callInvoke, serveInvoke } from './invoke-protocol.js';
+import { ThroughputMeter } from './transfer-rate.js';
 import { abortError, raceSignal, withTimeout } from './signals.js';
 import { MeshCounters, ReplayGuard } from './gossip-guard.js';
 import type { MeshLibp2p } from './libp2p-node.js';
@@ -366,6 +367,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   };
   private readonly guard: ReplayGuard;
   private readonly counters = new MeshCounters();
+  /** Transfer rate of large invoke reply frames from any peer (`transfer-rate.ts`). */
+  private readonly throughput = new ThroughputMeter();
   /** Trigger event envelopes seen (origin, mesh, timestamp, seq): replays within the TTL. */
   private readonly seenEventEnvelopes: SeenIds;
   /** Trigger event ids seen (origin, event id): one `event` per event across meshes. */
@@ -2485,7 +2488,19 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       nodeId,
       maxFrameBytes: this.settings.maxFrameBytes,
       idleTimeoutMs: this.settings.invokeTimeoutMs,
+      now: () => this.clock.now(),
+      onTransfer: (sample) => {
+        this.throughput.record(sample, this.clock.now());
+      },
     });
+  }
+
+  /**
+   * The smoothed transfer rate observed on recent invoke replies (frames of 64 KiB or more, timed
+   * first to last chunk, so model speed does not count), in Mbps; null when none in 10 minutes.
+   */
+  observedThroughputMbps(): number | null {
+    return this.throughput.current(this.clock.now());
   }
 
   private async onInvokeStream(stream: Stream, connection: Connection): Promise<void> {

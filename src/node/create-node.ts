@@ -223,6 +223,7 @@ export class AtmosphereNode implements Startable {
               logger: logger.child('cost'),
               power: { refresh: (o) => this.powerMonitor?.refresh(o) ?? Promise.resolve(null) },
               peerRtts: () => mesh.peers().flatMap((p) => (p.connected && p.rttMs !== null ? [p.rttMs] : [])),
+              observedMbps: () => mesh.observedThroughputMbps(),
             },
             { pins: () => live.current.cost.pin },
           ),

@@ -88,6 +88,32 @@ describe('CostCollector', () => {
     expect(second.pinned).toEqual([]);
   });
 
+  it('takes bandwidth from observed transfers over the link speed, and a pin over both', async () => {
+    const env = fakeScanEnv({
+      platform: 'linux',
+      arch: 'x64',
+      files: {
+        '/proc/net/route':
+          'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\neth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\n',
+        '/sys/class/net/eth0/speed': '1000\n',
+      },
+    });
+    let observed: number | null = null;
+    const pins: { bandwidth_mbps?: number } = {};
+    const collector = new CostCollector(
+      { clock: new ManualClock(0), logger: silentLogger(), env, observedMbps: () => observed },
+      { pins: () => pins },
+    );
+    const link = await collector.sample();
+    expect([link.factors.bandwidthMbps, link.sources.bandwidthMbps]).toEqual([1000, 'sysfs link speed']);
+    observed = 87.5;
+    const seen = await collector.sample();
+    expect([seen.factors.bandwidthMbps, seen.sources.bandwidthMbps]).toEqual([87.5, 'observed transfers']);
+    pins.bandwidth_mbps = 20;
+    const pin = await collector.sample();
+    expect([pin.factors.bandwidthMbps, pin.sources.bandwidthMbps]).toEqual([20, PINNED_SOURCE]);
+  });
+
   it('lets config pins override measurements and marks them pinned', async () => {
     const collector = new CostCollector(
       { clock: new ManualClock(0), logger: silentLogger(), env: linuxLaptop(fixture('proc-stat-a.txt')) },

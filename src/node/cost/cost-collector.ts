@@ -2,8 +2,8 @@
  * Measures this node's cost factors: power (the node's `PowerMonitor`: sysfs, upower, pmset), CPU
  * load (`/proc/stat` deltas, else the load average), GPU load and VRAM (`nvidia-smi`, else
  * `rocm-smi`), memory pressure (`/proc/meminfo`, raised by `/proc/pressure/memory`; macOS
- * `sysctl kern.memorystatus_level`), network type and metering (`nmcli`), link speed (sysfs) and
- * latency to peers (the mesh's ping RTTs). Loads and latency are smoothed with an EWMA. A factor
+ * `sysctl kern.memorystatus_level`), network type and metering (`nmcli`), observed transfer rate of
+ * invoke replies (else the sysfs link speed) and latency to peers (the mesh's ping RTTs). Loads and latency are smoothed with an EWMA. A factor
  * pinned in config (`cost.pin`) replaces the measurement and is marked pinned. A tool found
  * missing once is not run again. Each sample is cheap (see `bench/suites/cost.ts`).
  */
@@ -60,6 +60,8 @@ export interface CostCollectorComponents {
   readonly power?: PowerReader;
   /** Round trips to connected peers, in ms (the mesh's pings). */
   readonly peerRtts?: () => readonly number[];
+  /** Smoothed transfer rate seen on the mesh's invoke replies, in Mbps (`MeshService.observedThroughputMbps`). */
+  readonly observedMbps?: () => number | null;
   /** 1-minute load average and core count; default `os`. */
   readonly loadAverage?: () => { readonly oneMinute: number; readonly cores: number };
 }
@@ -158,7 +160,11 @@ export class CostCollector {
       factors.isMetered = network.metered;
       sources.isMetered = 'nmcli';
     }
-    if (network.linkMbps !== null) {
+    const observedMbps = this.c.observedMbps?.() ?? null;
+    if (observedMbps !== null) {
+      factors.bandwidthMbps = observedMbps;
+      sources.bandwidthMbps = 'observed transfers';
+    } else if (network.linkMbps !== null) {
       factors.bandwidthMbps = network.linkMbps;
       sources.bandwidthMbps = 'sysfs link speed';
     }
