@@ -41,6 +41,7 @@ import type { Projection } from './projection.js';
 import { principalDirections, project } from './projection.js';
 import type { QuerySimilarities, WordInfo } from './words.js';
 import { WordMatcher } from './words.js';
+import { dotAt } from './vector-math.js';
 
 // ---- public types ----------------------------------------------------------------------------
 
@@ -566,7 +567,6 @@ export class SemanticRouter {
       dims = this.projection.k;
     }
     const m = this.matrix;
-    const tail = dims - (dims % 4);
     // Each type's best example cosine, in one pass over every example. Examples are few and what
     // tells them apart is not what tells capabilities apart: they use the full vectors.
     const typeCos = this.typeCosBuffer;
@@ -575,40 +575,14 @@ export class SemanticRouter {
     const exampleType = this.exampleTypeIndex;
     const fv = query.vector;
     const fullDims = this.embedder.dimensions;
-    const fullTail = fullDims - (fullDims % 4);
     for (let r = 0; r < exampleType.length; r++) {
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      const base = r * fullDims;
-      for (let d = 0; d < fullTail; d += 4) {
-        d0 += (fv[d] as number) * (em[base + d] as number);
-        d1 += (fv[d + 1] as number) * (em[base + d + 1] as number);
-        d2 += (fv[d + 2] as number) * (em[base + d + 2] as number);
-        d3 += (fv[d + 3] as number) * (em[base + d + 3] as number);
-      }
-      for (let d = fullTail; d < fullDims; d++) d0 += (fv[d] as number) * (em[base + d] as number);
-      const dot = d0 + d1 + d2 + d3;
+      const dot = dotAt(fv, 0, em, r * fullDims, fullDims);
       const t = exampleType[r] as number;
       if (dot > (typeCos[t] as number)) typeCos[t] = dot;
     }
     const typeOf = this.listTypeIndex;
     for (let i = 0; i < n; i++) {
-      // Unrolled by four: the hot loop of routing over a large index.
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      const base = i * dims;
-      for (let d = 0; d < tail; d += 4) {
-        d0 += (qv[d] as number) * (m[base + d] as number);
-        d1 += (qv[d + 1] as number) * (m[base + d + 1] as number);
-        d2 += (qv[d + 2] as number) * (m[base + d + 2] as number);
-        d3 += (qv[d + 3] as number) * (m[base + d + 3] as number);
-      }
-      for (let d = tail; d < dims; d++) d0 += (qv[d] as number) * (m[base + d] as number);
-      const dot = d0 + d1 + d2 + d3;
+      const dot = dotAt(qv, 0, m, i * dims, dims);
       const t = typeCos[typeOf[i] as number] as number;
       dots[i] = dot;
       scores[i] = dot > t ? dot : t;

@@ -7,6 +7,7 @@
  */
 import { rankWeight } from './builtin-embedder.js';
 import { editDistance, stem } from './text.js';
+import { dotAt } from './vector-math.js';
 import type { WordVectorTable } from './word-vectors.js';
 
 export interface WordInfo {
@@ -54,23 +55,7 @@ function computeSimilarity(a: WordInfo, b: WordInfo): number {
   if (a === b) return 1;
   let s = lexicalMatch(a, b);
   if (s < 1 && a.vector && b.vector) {
-    const x = a.vector;
-    const y = b.vector;
-    // Unrolled by four: word similarity is the hot spot of stage 2.
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    const n = x.length;
-    const tail = n - (n % 4);
-    for (let d = 0; d < tail; d += 4) {
-      d0 += (x[d] as number) * (y[d] as number);
-      d1 += (x[d + 1] as number) * (y[d + 1] as number);
-      d2 += (x[d + 2] as number) * (y[d + 2] as number);
-      d3 += (x[d + 3] as number) * (y[d + 3] as number);
-    }
-    for (let d = tail; d < n; d++) d0 += (x[d] as number) * (y[d] as number);
-    const dot = d0 + d1 + d2 + d3;
+    const dot = dotAt(a.vector, 0, b.vector, 0, a.vector.length);
     const c = (dot - SIMILARITY_LOW) / (SIMILARITY_HIGH - SIMILARITY_LOW);
     if (c > s) s = Math.min(1, c);
   }
