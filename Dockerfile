@@ -35,6 +35,7 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/data ./data
 COPY --from=build /src/schema ./schema
 COPY --from=build /src/ui/dist ./ui/dist
+COPY --from=build /src/ui/dist-phone ./ui/dist-phone
 COPY --from=build /src/packaging/systemd ./packaging/systemd
 COPY --from=build /src/packaging/launchd ./packaging/launchd
 COPY --from=build /src/node_modules ./node_modules

@@ -88,6 +88,7 @@ export default tseslint.config(
       'coverage/**',
       'bench/results/**',
       'ui/dist/**',
+      'ui/dist-phone/**',
       '.tmp/**',
       'release/**',
       'test-artifacts/**',

@@ -1,4 +1,5 @@
 // Compiles src/ to dist/, bundles the CLI into dist/bundle/, builds the web panel into ui/dist/ and
+// the phone app into ui/dist-phone/, and
 // records the version and commit for `atmosphere --version`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,20 +15,16 @@ const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json
 if (result.status !== 0) process.exit(result.status ?? 1);
 await bundleCli(root);
 
-// The web panel (ui/ → ui/dist/), served by the node at /ui/.
-const vite = spawnSync(
-  process.execPath,
-  [
-    join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-    'build',
-    '--config',
-    join(root, 'ui', 'vite.config.ts'),
-    '--logLevel',
-    'warn',
-  ],
-  { stdio: 'inherit', cwd: root },
-);
-if (vite.status !== 0) process.exit(vite.status ?? 1);
+// The web panel (ui/ → ui/dist/), served by the node at /ui/, and the phone app
+// (ui/phone/ → ui/dist-phone/), served at /phone/.
+for (const config of [join(root, 'ui', 'vite.config.ts'), join(root, 'ui', 'phone', 'vite.config.ts')]) {
+  const vite = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', config, '--logLevel', 'warn'],
+    { stdio: 'inherit', cwd: root },
+  );
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+}
 
 let commit = process.env.ATMOSPHERE_BUILD_COMMIT ?? 'unknown';
 if (commit === 'unknown') {

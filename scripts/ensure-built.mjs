@@ -1,4 +1,4 @@
-// Builds dist/ (and the web panel in ui/dist/) when either is missing, or older than any source
+// Builds dist/ (and the web panel in ui/dist/, the phone app in ui/dist-phone/) when either is missing, or older than any source
 // file (src/, ui/) or the build scripts, so `npm start` and `npm test` work straight after
 // `npm install` on a fresh clone.
 import { spawnSync } from 'node:child_process';
@@ -31,12 +31,16 @@ const sourcesMtime = Math.max(
   newestMtime(join(root, 'ui', 'src')),
   statSync(join(root, 'ui', 'index.html')).mtimeMs,
   statSync(join(root, 'ui', 'vite.config.ts')).mtimeMs,
+  // the phone app
+  newestMtime(join(root, 'ui', 'phone')),
 );
 const uiIndex = join(root, 'ui', 'dist', 'index.html');
+const phoneIndex = join(root, 'ui', 'dist-phone', 'index.html');
 if (
   !existsSync(stamp) ||
   !existsSync(bundle) ||
   !existsSync(uiIndex) ||
+  !existsSync(phoneIndex) ||
   statSync(stamp).mtimeMs < sourcesMtime
 ) {
   process.stderr.write('atmosphere: building dist/ ...\n');

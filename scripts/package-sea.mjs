@@ -3,7 +3,7 @@
 //   release/atmosphere-<version>-linux-<arch>/
 //     atmosphere                 the executable: this machine's node with the CLI inside
 //     lib/better_sqlite3.node    SQLite (a native addon cannot live inside the executable)
-//     data/ schema/ ui/dist/     files the node reads at run time
+//     data/ schema/ ui/dist/ ui/dist-phone/   files the node reads at run time
 //     packaging/systemd/ packaging/launchd/   templates for `atmosphere service install`
 //     dist/build-info.json       version and commit for `atmosphere --version`
 //   release/atmosphere-<version>-linux-<arch>.tar.gz
@@ -143,8 +143,10 @@ export async function packageSea(releaseDir = join(root, 'release')) {
   for (const [from, to] of SEA_RUNTIME_FILES) {
     cpSync(join(root, from), join(outDir, to), { recursive: true });
   }
-  if (existsSync(join(root, 'ui', 'dist')))
-    cpSync(join(root, 'ui', 'dist'), join(outDir, 'ui', 'dist'), { recursive: true });
+  for (const app of ['dist', 'dist-phone']) {
+    if (existsSync(join(root, 'ui', app)))
+      cpSync(join(root, 'ui', app), join(outDir, 'ui', app), { recursive: true });
+  }
   rmSync(work, { recursive: true, force: true });
 
   const tarball = join(releaseDir, `${name}.tar.gz`);

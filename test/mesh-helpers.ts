@@ -1,6 +1,6 @@
 /** Helpers for the multi-node mesh tests: nodes on 127.0.0.1 with short windows, and polling. */
 import type { MeshServiceInit } from '../src/mesh/index.js';
-import { MemoryMeshState, MeshService } from '../src/mesh/index.js';
+import { MemoryMeshState, MeshService, nodeMeshPlatform } from '../src/mesh/index.js';
 import { silentLogger } from '../src/core/index.js';
 import { fixedKey, systemClock } from './mesh-fixtures.js';
 
@@ -28,7 +28,13 @@ export class TestMesh {
     start = true,
   ): Promise<MeshService> {
     const service = new MeshService(
-      { privateKey: await fixedKey(n), logger: silentLogger(), clock: systemClock, state },
+      {
+        ...nodeMeshPlatform(),
+        privateKey: await fixedKey(n),
+        logger: silentLogger(),
+        clock: systemClock,
+        state,
+      },
       { name: `node-${n}`, ...FAST, ...init },
     );
     this.nodes.push(service);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IssuedInviteRecord, MeshStateRepository } from '../src/core/index.js';
 import { ManualClock, silentLogger } from '../src/core/index.js';
 import { MemoryMeshState } from '../src/mesh/memory-state.js';
+import { PersistentMeshState } from '../src/mesh/persistent-state.js';
 import { SqliteStore } from '../src/store/index.js';
 
 const invite = (over: Partial<IssuedInviteRecord> = {}): IssuedInviteRecord => ({
@@ -148,6 +149,74 @@ function meshStateContract(name: string, make: () => { repo: MeshStateRepository
 const components = () => ({ logger: silentLogger(), clock: new ManualClock(1) });
 
 meshStateContract('in memory', () => ({ repo: new MemoryMeshState(), close: () => {} }));
+
+/** `localStorage`'s two methods over a map (what the phone app's state is written to). */
+class MapStore {
+  readonly items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+}
+
+meshStateContract('persistent (phone storage)', () => ({
+  repo: new PersistentMeshState({ store: new MapStore() }),
+  close: () => {},
+}));
+
+describe('PersistentMeshState', () => {
+  it('comes back with the same memberships, members, revocations and peers after a reload', () => {
+    const store = new MapStore();
+    const first = new PersistentMeshState({ store });
+    const bytes = Uint8Array.from([1, 2, 3, 250]);
+    first.putMembership({
+      meshId: 'm1',
+      meshName: 'Home',
+      meshPublicKey: bytes,
+      credential: bytes,
+      role: 'member',
+      joinedAtMs: 5,
+    });
+    first.putMember({
+      meshId: 'm1',
+      nodeId: 'n2',
+      credential: bytes,
+      role: 'admin',
+      name: 'desk',
+      lastSeenMs: 9,
+    });
+    expect(first.addRevocation('m1', 'n3', bytes)).toBe(true);
+    first.putKnownPeer({ nodeId: 'n2', name: 'desk', addresses: ['/ip4/127.0.0.1/tcp/1/ws'], lastSeenMs: 9 });
+    expect(first.nextCredentialSerial('m1')).toBe(1);
+
+    const second = new PersistentMeshState({ store });
+    expect(second.loadError).toBeNull();
+    expect(second.getMembership('m1')?.credential).toEqual(bytes);
+    expect(second.listMembers('m1').map((m) => m.name)).toEqual(['desk']);
+    expect(second.listRevocations('m1')).toEqual([bytes]);
+    expect(second.addRevocation('m1', 'n3', bytes)).toBe(false);
+    expect(second.listKnownPeers()[0]?.addresses).toEqual(['/ip4/127.0.0.1/tcp/1/ws']);
+    expect(second.nextCredentialSerial('m1')).toBe(2);
+  });
+
+  it('starts over with a reason when the saved state is corrupt, and saves cleanly afterwards', () => {
+    for (const junk of [
+      '{not json',
+      '{"version":99,"state":{}}',
+      '{"version":1,"state":{"memberships":7}}',
+    ]) {
+      const store = new MapStore();
+      store.setItem('atmosphere.mesh-state', junk);
+      const state = new PersistentMeshState({ store });
+      expect(state.loadError).toMatch(/unreadable/);
+      expect(state.listMemberships()).toEqual([]);
+      state.putKnownPeer({ nodeId: 'n1', name: 'a', addresses: [], lastSeenMs: 1 });
+      expect(new PersistentMeshState({ store }).listKnownPeers()).toHaveLength(1);
+    }
+  });
+});
 meshStateContract('SQLite', () => {
   const store = new SqliteStore(components());
   return { repo: store.mesh, close: () => store.close() };

@@ -3,8 +3,7 @@
  * the built-in offline embedder. The router was tuned looking only at the even-numbered lines; the
  * odd-numbered lines are a held-out split, reported and asserted separately. Floors sit at or a few
  * points under what was measured (docs/ROUTING.md has the numbers), so a regression fails here. The
- * floor on all 120 (91.5 %; the issue's bar is 90 %) sits just under the measured 110/120: routing is
- * deterministic, and losing any one item should fail this test.
+ * floor on all 120 (95 %, the issue's target) sits three items under the measured 117/120.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,7 +30,7 @@ function readRoutingFile(name: string): string {
   }
 }
 
-const FLOOR = { all: 0.915, tuning: 0.96, heldOut: 0.83, nulls: 0.8, tools: 0.88 } as const;
+const FLOOR = { all: 0.95, tuning: 0.98, heldOut: 0.9, nulls: 0.9, tools: 0.88 } as const;
 
 async function evaluate(items: readonly EvalItem[]): Promise<EvalReport> {
   const router = new SemanticRouter({ embedder: new WordVectorEmbedder() });

@@ -10,10 +10,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OllamaDouble } from './doubles/ollama-double.js';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 import {
   REPO_ROOT,
   START_ARGS,
@@ -24,18 +24,6 @@ import {
   waitFor,
 } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** DESIGN.md: the flags Debian's chromium needs here. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'ui');
 const V4L2_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'scanner', 'hardware', 'v4l2');
 
@@ -91,8 +79,8 @@ describe('the web panel in Chromium', () => {
   let ownerToken = '';
   let context: BrowserContext;
   let page: Page;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
+  let cspViolations: string[] = [];
+  let pageErrors: string[] = [];
 
   const shot = async (name: string): Promise<void> => {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -119,17 +107,9 @@ describe('the web panel in Chromium', () => {
     ownerToken = readFileSync(join(homes.a.dir, 'run', 'owner.token'), 'utf8').trim();
     expect((await atm('a', 'mesh', 'create', 'home')).code).toBe(0);
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
+    ({ context, page, cspViolations, pageErrors } = await launchChromium(profile, {
       viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (msg) => {
-      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    }));
   }, 120_000);
 
   afterAll(async () => {

@@ -37,6 +37,7 @@ import type { MatterControl } from './routes/matter.js';
 import { matterRoutes } from './routes/matter.js';
 import type { ToolControl } from './routes/tools.js';
 import { toolRoutes } from './routes/tools.js';
+import { phoneRoutes } from './routes/phone.js';
 import { uiRoutes } from './routes/ui.js';
 import type { NodeStatusInfo } from '../core/index.js';
 import { UiSessions } from './ui-sessions.js';
@@ -81,6 +82,10 @@ export interface ApiInit {
   corsOrigins?: readonly string[];
   /** Folder of the built web panel (`index.html` and assets); null or missing → an explanatory page. */
   uiDir?: string | null;
+  /** The built phone app (ui/dist-phone), served publicly at /phone/; null when this build has none. */
+  phoneDir?: string | null;
+  /** Where a phone opens the phone app (for invite links); see `meshRoutes`. */
+  phoneOrigins?: () => { origins: string[]; local: boolean };
   /** How long a one-time web panel login token is valid; default 120 000 ms. */
   loginTokenTtlMs?: number;
   /** How long a web panel session lasts; default 12 h. */
@@ -158,7 +163,15 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
     healthRoutes({ status }),
     controlRoutes({ status }),
     auditRoutes({ audit }),
-    ...(components.mesh ? [meshRoutes({ mesh: components.mesh, nodeId: () => status().nodeId })] : []),
+    ...(components.mesh
+      ? [
+          meshRoutes({
+            mesh: components.mesh,
+            nodeId: () => status().nodeId,
+            ...(init.phoneOrigins ? { phoneOrigins: init.phoneOrigins } : {}),
+          }),
+        ]
+      : []),
     ...(components.router ? [routeRoutes({ router: components.router })] : []),
     ...(components.triggers ? [triggerRoutes({ triggers: components.triggers })] : []),
     ...(components.scanner ? [scanRoutes({ scanner: components.scanner })] : []),
@@ -174,6 +187,7 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
         ]
       : []),
     uiAuthRoutes({ sessions, audit, clock, logger }),
+    phoneRoutes({ phoneDir: init.phoneDir ?? null }),
     metricsRoutes({ metrics }),
     // Last: `/ui/*` serves the panel's files and client-side routes.
     uiRoutes({ uiDir: init.uiDir ?? null, sessions }),

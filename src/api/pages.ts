@@ -40,6 +40,11 @@ export const LOGIN_LINK_USED_PAGE = renderPage('This sign-in link cannot be used
   'Sign-in links work once and expire after a short time. Run `atmosphere ui` on this machine for a new one.',
 ]);
 
+export const PHONE_NOT_BUILT_PAGE = renderPage('Phone app not available', [
+  'This version of Atmosphere does not include the built phone app.',
+  'Build it with `npm run build` in a source checkout; a phone then joins from `/phone/` on this node.',
+]);
+
 export const UI_NOT_BUILT_PAGE = renderPage('Web control panel not available', [
   'This version of Atmosphere does not include the built web control panel.',
   'Everything it would show is available from the command line: `atmosphere status`, `atmosphere config`, and `atmosphere --help` for the rest.',

@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -11,8 +12,10 @@ export interface RunningHttpServer {
   readonly host: string;
   /** The port actually bound (differs from the requested one when that was 0). */
   readonly port: number;
-  /** `http://host:port` (IPv6 hosts in brackets). */
+  /** `http://host:port`, or `https://` when it serves TLS (IPv6 hosts in brackets). */
   readonly url: string;
+  /** True when it serves HTTPS. */
+  readonly secure: boolean;
   /**
    * Stops accepting connections, lets in-flight requests finish until `deadlineMs` (default 5 s) has
    * passed, then destroys the sockets still open. Idempotent.
@@ -28,26 +31,44 @@ export function isLoopbackHost(host: string): boolean {
   return h.startsWith('::ffff:127.');
 }
 
-export function httpUrl(host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+export function httpUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+/** The certificate (chain) and private key the API serves HTTPS with, as PEM text. */
+export interface HttpTlsOptions {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /**
- * Serves `app` over HTTP/1.1 with @hono/node-server. Resolves once listening; a taken port rejects
- * with `PortInUseError`. Binding to a non-loopback address is allowed but logged as a warning.
+ * Serves `app` over HTTP/1.1 with @hono/node-server, or over HTTPS with `tls` (a phone's browser
+ * grants WebCrypto, the camera and the rest only to a secure context). Resolves once listening; a
+ * taken port rejects with `PortInUseError`. Binding to a non-loopback address is allowed but logged
+ * as a warning.
  */
 export async function startHttpServer(
   api: ApiApp,
-  options: { host: string; port: number; signal?: AbortSignal },
+  options: { host: string; port: number; tls?: HttpTlsOptions; signal?: AbortSignal },
 ): Promise<RunningHttpServer> {
-  const { host, port, signal } = options;
+  const { host, port, tls, signal } = options;
   if (signal?.aborted === true) {
     throw new AbortedError(`starting the API server on ${host}:${port} was aborted`, {
       cause: signal.reason,
     });
   }
-  // overrideGlobalObjects: false keeps the process's global Request/Response untouched.
-  const server = createAdaptorServer({ fetch: api.app.fetch, overrideGlobalObjects: false }) as Server;
+  // overrideGlobalObjects: false keeps the process's global Request/Response untouched. An
+  // https.Server has the http.Server API used below (request events, closing idle connections).
+  const server = (
+    tls === undefined
+      ? createAdaptorServer({ fetch: api.app.fetch, overrideGlobalObjects: false })
+      : createAdaptorServer({
+          fetch: api.app.fetch,
+          overrideGlobalObjects: false,
+          createServer: createHttpsServer,
+          serverOptions: { cert: tls.cert, key: tls.key },
+        })
+  ) as Server;
 
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
@@ -87,7 +108,7 @@ export async function startHttpServer(
 
   server.on('error', (err) => api.logger.error({ err }, 'API server error'));
   const bound = (server.address() as AddressInfo).port;
-  const url = httpUrl(host, bound);
+  const url = httpUrl(host, bound, tls === undefined ? 'http' : 'https');
   if (!isLoopbackHost(host)) {
     api.logger.warn(
       { host, port: bound },
@@ -130,5 +151,5 @@ export async function startHttpServer(
     return closing;
   };
 
-  return { host, port: bound, url, close };
+  return { host, port: bound, url, secure: tls !== undefined, close };
 }

@@ -2,7 +2,7 @@ import { AtmosphereError, NodeNotRunningError, UnavailableError, toAtmosphereErr
 import { errorFromHttp } from '../core/http-errors.js';
 import type { HealthResponse, LoginTokenResponse, NodeStatusInfo } from '../core/index.js';
 import type { HttpResponse, HttpResponseHeaders, HttpTransport } from './http-transport.js';
-import { fetchTransport, nodeHttpTransport } from './http-transport.js';
+import { createNodeHttpTransport, fetchTransport, nodeHttpTransport } from './http-transport.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -13,6 +13,11 @@ export interface ApiClientInit {
   readonly token?: string;
   /** A fetch to send requests with (tests pass one into an app); default `node:http`. */
   readonly fetch?: typeof fetch;
+  /**
+   * For an `https:` base URL: the node's certificate (PEM, `RuntimeState.apiCa`), trusted for this
+   * client instead of the public roots. See `tlsOptions` in `http-transport.ts`.
+   */
+  readonly ca?: string;
 }
 
 /** Socket errors that mean nothing listens at the address. */
@@ -41,7 +46,12 @@ export class ApiClient {
   constructor(init: ApiClientInit) {
     this.baseUrl = init.baseUrl.replace(/\/+$/, '');
     this.token = init.token;
-    this.send = init.fetch === undefined ? nodeHttpTransport : fetchTransport(init.fetch);
+    this.send =
+      init.fetch !== undefined
+        ? fetchTransport(init.fetch)
+        : init.ca === undefined
+          ? nodeHttpTransport
+          : createNodeHttpTransport({ ca: init.ca });
   }
 
   health(options: { signal?: AbortSignal } = {}): Promise<HealthResponse> {

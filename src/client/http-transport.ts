@@ -1,5 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { PeerCertificate } from 'node:tls';
+import { checkServerIdentity } from 'node:tls';
 
 /** One request as the API client sends it. */
 export interface HttpRequest {
@@ -64,21 +70,87 @@ async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
+/** True for host names and addresses only this machine can reach (`URL.hostname`, brackets or not). */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h.startsWith('::ffff:127.');
+}
+
+export interface NodeHttpTransportInit {
+  /**
+   * PEM certificates trusted for `https:` URLs instead of the public roots: the node's own
+   * certificate (`tls.cert_file`, self-signed or issued by a private CA such as mkcert's) or the CA
+   * that issued it. Default: the public roots, or, for a loopback URL, no check (see `tlsOptions`).
+   */
+  readonly ca?: string;
+}
+
 /**
- * A transport over `node:http` for `http:` URLs (anything else goes to the global fetch). The CLI
+ * How an `https:` request checks the server. The CLI talks to its own node, whose certificate is
+ * meant for phones: it names the node's LAN address or DNS name, rarely the 127.0.0.1 the CLI dials.
+ * - With `ca` (the node's certificate, pinned): the chain must lead to it (a leaf counts as an
+ *   anchor: `allowPartialTrustChain`); the host name may differ when the URL is loopback or when the
+ *   server presents exactly a pinned certificate.
+ * - Without `ca`, to a loopback URL: no check. The CLI reaches its own node on this machine and
+ *   authenticates with the owner token, as it does over plain HTTP on loopback; TLS there only keeps
+ *   the one API port that serves phones from also needing a plain-HTTP twin.
+ * - Without `ca`, elsewhere: the public roots and the host name, as any client.
+ */
+export function tlsOptions(target: URL, ca: string | undefined): HttpsRequestOptions {
+  const loopback = isLoopbackHostname(target.hostname);
+  if (ca === undefined) return loopback ? { rejectUnauthorized: false } : {};
+  const pinned = new Set(pemCertificates(ca).map((pem) => new X509Certificate(pem).fingerprint256));
+  return {
+    ca,
+    allowPartialTrustChain: true,
+    checkServerIdentity: (hostname: string, cert: PeerCertificate): Error | undefined => {
+      const mismatch = checkServerIdentity(hostname, cert);
+      if (mismatch === undefined || loopback || pinned.has(cert.fingerprint256)) return undefined;
+      return mismatch;
+    },
+  };
+}
+
+/** Each `-----BEGIN CERTIFICATE-----` block of a PEM bundle. */
+function pemCertificates(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/**
+ * A transport over `node:http` and `node:https` (other schemes go to the global fetch). The CLI
  * uses it instead of fetch: on Node 20 the first fetch loads undici (~40 ms), and its pooled
  * keep-alive socket holds a short-lived command open for another ~100 ms after the answer. Each
  * request here has a connection of its own that closes with the answer (`Connection: close`).
+ * `https:` URLs are checked as `tlsOptions` says.
  */
-export const nodeHttpTransport: HttpTransport = (url, request) => {
+export function createNodeHttpTransport(init: NodeHttpTransportInit = {}): HttpTransport {
+  return (url, request) => nodeRequest(url, request, init);
+}
+
+/** `createNodeHttpTransport()` without a pinned certificate. */
+export const nodeHttpTransport: HttpTransport = createNodeHttpTransport();
+
+function nodeRequest(url: string, request: HttpRequest, init: NodeHttpTransportInit): Promise<HttpResponse> {
   const target = new URL(url);
-  if (target.protocol !== 'http:') return fetchTransport(globalThis.fetch)(url, request);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return fetchTransport(globalThis.fetch)(url, request);
+  }
   const { signal } = request;
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   return new Promise<HttpResponse>((resolve, reject) => {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
-    const outgoing = httpRequest(target, { method: request.method, headers, agent: false });
+    const outgoing =
+      target.protocol === 'https:'
+        ? httpsRequest(target, {
+            method: request.method,
+            headers,
+            agent: false,
+            ...tlsOptions(target, init.ca),
+          })
+        : httpRequest(target, { method: request.method, headers, agent: false });
     let incoming: IncomingMessage | undefined;
     const onAbort = (): void => {
       const reason = signal?.reason as Error;
@@ -111,4 +183,4 @@ export const nodeHttpTransport: HttpTransport = (url, request) => {
     });
     outgoing.end(request.body);
   });
-};
+}

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { homePaths } from './home.js';
 
 /** True when a process with this pid exists (EPERM: it exists but is not ours to signal). */
@@ -47,6 +48,26 @@ export interface RuntimeState {
   readonly apiUrl: string;
   readonly uiUrl: string;
   readonly startedAt: string;
+  /**
+   * The certificate (PEM) the API serves HTTPS with, when it does: pass it as `ApiClient`'s `ca`.
+   * Read by `runningNode` from `run/api-cert.pem`, which the node writes while it serves HTTPS.
+   */
+  readonly apiCa?: string;
+}
+
+/** Where a node serving HTTPS publishes its certificate for the CLI: `run/api-cert.pem`. */
+export function apiCertificatePath(homeDir: string): string {
+  return join(homePaths(homeDir).run, 'api-cert.pem');
+}
+
+/** The certificate the running node's API serves HTTPS with, or null (plain HTTP, or no node). */
+export function readApiCertificate(homeDir: string): string | null {
+  try {
+    const pem = readFileSync(apiCertificatePath(homeDir), 'utf8');
+    return pem.includes('-----BEGIN CERTIFICATE-----') ? pem : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Why a node failed to start, left for the `atmosphere start` that launched it. */
@@ -96,13 +117,18 @@ export function readStartError(path: string): StartErrorRecord | null {
   return { pid, code, message, at };
 }
 
-/** The running node of a home, or null (a pid file whose process is gone does not count). */
+/**
+ * The running node of a home, or null (a pid file whose process is gone does not count). Its state
+ * carries `apiCa` when the node serves HTTPS.
+ */
 export function runningNode(homeDir: string): { pid: number; state: RuntimeState | null } | null {
   const paths = homePaths(homeDir);
   const pid = readPidFile(paths.pidFile);
   if (pid === null || !isNodeProcess(pid)) return null;
   const state = readRuntimeState(paths.runtimeState);
-  return { pid, state: state && state.pid === pid ? state : null };
+  if (!state || state.pid !== pid) return { pid, state: null };
+  const apiCa = state.apiUrl.startsWith('https:') ? readApiCertificate(homeDir) : null;
+  return { pid, state: apiCa === null ? state : { ...state, apiCa } };
 }
 
 /** The owner token of the running node (0600 in run/), or null. */
@@ -129,7 +155,9 @@ export async function stopNodeProcess(
 ): Promise<StopResult | null> {
   const paths = homePaths(homeDir);
   const cleanRunFiles = (): void => {
-    for (const f of [paths.pidFile, paths.runtimeState, paths.ownerToken]) rmSync(f, { force: true });
+    for (const f of [paths.pidFile, paths.runtimeState, paths.ownerToken, apiCertificatePath(homeDir)]) {
+      rmSync(f, { force: true });
+    }
   };
   const running = runningNode(homeDir);
   if (!running) {

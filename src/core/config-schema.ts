@@ -51,6 +51,24 @@ const apiSection = z
   })
   .describe('The local HTTP API: OpenAI-compatible /v1 and the owner control API');
 
+/** A path to a file: `~/` is the user's home; a relative path is relative to the Atmosphere home. */
+const filePath = z.string().min(1).max(4096);
+
+const tlsSection = z
+  .strictObject({
+    cert_file: filePath
+      .nullable()
+      .default(null)
+      .describe(
+        'PEM certificate (chain) for HTTPS on the API and WSS on the mesh WebSocket port; relative to the Atmosphere home; null = plain HTTP and WS',
+      ),
+    key_file: filePath
+      .nullable()
+      .default(null)
+      .describe('PEM private key of cert_file (set both or neither); relative to the Atmosphere home'),
+  })
+  .describe('HTTPS for the API and WSS for the mesh WebSocket listener (phones need a secure context)');
+
 const meshSection = z
   .strictObject({
     listen_host: z.string().min(1).default('0.0.0.0').describe('Address the mesh transports listen on'),
@@ -365,6 +383,18 @@ const routingSection = z
       .max(10_000)
       .default(500)
       .describe('Route explanations kept for /api/routes'),
+    embedder: z
+      .enum(['builtin', 'ollama'])
+      .default('builtin')
+      .describe(
+        'Embedder for the router: builtin (word vectors shipped with the package) or ollama (/api/embed of ollama_embed_model; falls back to builtin when Ollama or the model is missing at start)',
+      ),
+    ollama_embed_model: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('nomic-embed-text')
+      .describe('Ollama embedding model the router uses when embedder is ollama'),
   })
   .describe('How requests are routed and executed');
 
@@ -520,6 +550,7 @@ export const configSchema = z
     node: nodeSection.prefault({}),
     api: apiSection.prefault({}),
     mesh: meshSection.prefault({}),
+    tls: tlsSection.prefault({}),
     log: logSection.prefault({}),
     expose: exposeSection.prefault({}),
     limits: limitsSection.prefault({}),

@@ -505,3 +505,40 @@ export class MatterCommandError extends AtmosphereError {
 export class UnknownToolError extends InvalidInputError {
   override readonly code = 'unknown_tool';
 }
+
+// ---- embedders (the router's whole-text vectors from a model server: Ollama `/api/embed`) -----
+
+/** The embedding server could not be reached (connection refused, unknown host); `details.url` says where. */
+export class EmbedderUnavailableError extends BackendUnavailableError {
+  override readonly code = 'embedder_unavailable';
+}
+
+/**
+ * The embedding server has no model by this name, or the model cannot make embeddings (a chat-only
+ * model); `details.model` names it and `details.reason` is `not_found` or `not_an_embedding_model`.
+ */
+export class EmbeddingModelNotFoundError extends NotFoundError {
+  override readonly code = 'embedding_model_not_found';
+}
+
+/**
+ * The embedding server answered with something the API does not promise: not JSON, no
+ * `embeddings`, a count that differs from the texts sent, non-finite values, or vectors whose
+ * length differs from the first ones it made (`details.reason` says which). Vectors of another
+ * length are never mixed into an index.
+ */
+export class EmbedderReplyError extends BackendError {
+  override readonly code = 'embedder_bad_reply';
+}
+
+// ---- TLS (HTTPS for the API, WSS for the mesh WebSocket listener) --------------------------
+
+/**
+ * `tls.cert_file` / `tls.key_file` cannot be used: only one is set, a file is missing or unreadable,
+ * it holds no PEM certificate or private key, or the key does not belong to the certificate.
+ * `details.key` names the config key and `details.path` the file (when there is one).
+ */
+export class TlsConfigError extends AtmosphereError {
+  override readonly code = 'tls_config_invalid';
+  override readonly category: ErrorCategory = 'config';
+}

@@ -85,3 +85,15 @@ export interface InferenceGateway {
   ): Promise<{ receipt: RouteReceipt; result: EmbedResult }>;
   explain(routeId: string): RouteExplanation | undefined;
 }
+
+/**
+ * The invoke target a member (e.g. a phone, which has no router of its own) sends a chat to when it
+ * wants the node to route it (`model: "auto"`) and run it wherever the router chooses. Replies: one
+ * `{ type: 'receipt', receipt }` frame, then `{ type: 'chunk', chunk }` frames. docs/PROTOCOLS.md.
+ */
+export const MESH_ROUTE_CAPABILITY = 'atmosphere/route';
+
+/** A frame of the reply to a `MESH_ROUTE_CAPABILITY` request. */
+export type MeshRouteFrame =
+  | { readonly type: 'receipt'; readonly receipt: RouteReceipt }
+  | { readonly type: 'chunk'; readonly chunk: ChatChunk };

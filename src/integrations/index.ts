@@ -1,7 +1,8 @@
 /**
  * Integrations with the outside world's model servers, each an `InferenceBackend` (core's seam):
  * Ollama, LlamaFarm and OpenAI-compatible cloud providers, plus `discoverBackends` to find the ones
- * that answer. Built on one HTTP helper (JSON, NDJSON and SSE streaming with timeouts as signals
+ * that answer, and `OllamaEmbedder` (core's `Embedder` over Ollama's `/api/embed`, for the router).
+ * Built on one HTTP helper (JSON, NDJSON and SSE streaming with timeouts as signals
  * and typed errors). The Matter bridge (`matter/`) loads matter.js only when it starts.
  * (MCP comes later.)
  */
@@ -25,6 +26,15 @@ export {
   ollamaUrlFromHost,
   resolveOllamaUrl,
 } from './backend-urls.js';
+export {
+  OllamaEmbedder,
+  DEFAULT_OLLAMA_EMBED_MODEL,
+  DEFAULT_EMBED_BATCH_SIZE,
+  DEFAULT_EMBED_CACHE_SIZE,
+  DEFAULT_EMBED_PROBE_TIMEOUT_MS,
+  DEFAULT_EMBED_TIMEOUT_MS,
+} from './ollama-embedder.js';
+export type { OllamaEmbedderComponents, OllamaEmbedderInit, OllamaEmbedderProbe } from './ollama-embedder.js';
 export { HttpClient, parseUpstream } from './http.js';
 export type { HttpClientInit, HttpRequest, UpstreamErrorInfo } from './http.js';
 export { ndjson, sseEvents, textLines } from './stream-parsers.js';

@@ -46,7 +46,6 @@ import { DEFAULT_OLLAMA_URL } from './backend-urls.js';
 import type { HttpRequest } from './http.js';
 import { HttpClient, parseUpstream } from './http.js';
 import { readErrorBody } from './openai-wire.js';
-import { MalformedStreamError, ndjson } from './stream-parsers.js';
 
 export interface OllamaBackendInit {
   /** Default `http://127.0.0.1:11434`; see `resolveOllamaUrl` for `OLLAMA_HOST`. */
@@ -180,6 +179,48 @@ function chatPiece(p: ChatPiece): Piece {
     done: p.done,
     doneReason: p.done_reason ?? null,
     usage: p.done ? usageOf(p) : null,
+  };
+}
+
+const isText = (v: unknown): v is string | null | undefined =>
+  v === undefined || v === null || typeof v === 'string';
+const isCount = (v: unknown): v is number | null | undefined =>
+  v === undefined || v === null || typeof v === 'number';
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A streamed `/api/chat` piece without tool calls, checked by hand: one arrives per token, and the
+ * schema cost more than the rest of the line's work. The rules of `chatPieceSchema`; anything else
+ * (tool calls, an error line, a value the rules refuse) is null and takes the schema's path.
+ */
+function quickChatPiece(value: unknown): Piece | null {
+  if (!isRecord(value) || typeof value.done !== 'boolean' || 'error' in value) return null;
+  const { model, message, done_reason: doneReason, prompt_eval_count, eval_count } = value;
+  if (!isText(model) || !isText(doneReason) || !isCount(prompt_eval_count) || !isCount(eval_count))
+    return null;
+  let content: string | null | undefined;
+  let thinking: string | null | undefined;
+  if (message !== undefined && message !== null) {
+    if (!isRecord(message)) return null;
+    const toolCalls = message.tool_calls;
+    if (
+      !isText(message.content) ||
+      !isText(message.thinking) ||
+      (toolCalls !== undefined && toolCalls !== null)
+    )
+      return null;
+    content = message.content;
+    thinking = message.thinking;
+  }
+  return {
+    model: model ?? null,
+    content: content ?? '',
+    reasoning: thinking ?? '',
+    toolCalls: [],
+    done: value.done,
+    doneReason: doneReason ?? null,
+    usage: value.done ? usageOf({ prompt_eval_count, eval_count }) : null,
   };
 }
 
@@ -446,7 +487,7 @@ export class OllamaBackend implements InferenceBackend {
     const body = this.chatBody(request, true);
     return this.pieces(
       { method: 'POST', path: '/api/chat', body, model: request.model },
-      (value) => chatPiece(this.parsePiece(chatPieceSchema, value, '/api/chat')),
+      (value) => quickChatPiece(value) ?? chatPiece(this.parsePiece(chatPieceSchema, value, '/api/chat')),
       options,
     );
   }
@@ -531,49 +572,75 @@ export class OllamaBackend implements InferenceBackend {
     };
   }
 
-  /** Streams NDJSON pieces as chunks; the piece with `done: true` ends the answer. */
+  /**
+   * Streams NDJSON pieces as chunks; the piece with `done: true` ends the answer. Lines are split
+   * and parsed here, not through `stream-parsers.ts`' `ndjson`: two async generators fewer between
+   * each token and its reader (the same rules: blank lines skipped, a trailing `\r` dropped,
+   * characters split between network chunks kept whole).
+   */
   private async *pieces(
     request: HttpRequest,
     toPiece: (value: unknown) => Piece,
     options: BackendCallOptions,
   ): AsyncGenerator<ChatChunk> {
     let toolIndex = 0;
-    try {
-      for await (const value of ndjson(this.http.stream(request, options))) {
-        const piece = toPiece(value);
-        const toolCalls: ToolCallDelta[] = piece.toolCalls.map((c) => {
-          const index = toolIndex++;
-          return {
-            index,
-            id: c.id ?? `call_${index}`,
-            name: c.function.name,
-            arguments: argumentsText(c.function.arguments),
-          };
+    /** The chunk a line gives (null: nothing to send), and whether it ends the answer. */
+    const lineChunk = (line: string): { chunk: ChatChunk | null; done: boolean } | null => {
+      if (line.trim() === '') return null;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new BackendError(`${this.name} streamed a line that is not JSON`, {
+          details: { backend: this.name, reason: 'malformed_response', line: line.slice(0, 200) },
         });
-        const chunk: ChatChunk = {
-          content: piece.content,
-          ...(piece.reasoning === '' ? {} : { reasoning: piece.reasoning }),
-          ...(toolCalls.length === 0 ? {} : { toolCalls }),
+      }
+      const piece = toPiece(value);
+      const toolCalls: ToolCallDelta[] = piece.toolCalls.map((c) => {
+        const index = toolIndex++;
+        return {
+          index,
+          id: c.id ?? `call_${index}`,
+          name: c.function.name,
+          arguments: argumentsText(c.function.arguments),
         };
-        if (piece.done) {
-          yield {
+      });
+      const chunk: ChatChunk = {
+        content: piece.content,
+        ...(piece.reasoning === '' ? {} : { reasoning: piece.reasoning }),
+        ...(toolCalls.length === 0 ? {} : { toolCalls }),
+      };
+      if (piece.done) {
+        return {
+          chunk: {
             ...chunk,
             finishReason: finishReason(piece.doneReason, toolIndex > 0),
             ...(piece.usage === null ? {} : { usage: piece.usage }),
-          };
-          return;
-        }
-        if (chunk.content !== '' || chunk.reasoning !== undefined || chunk.toolCalls !== undefined)
-          yield chunk;
+          },
+          done: true,
+        };
       }
-    } catch (err) {
-      if (err instanceof MalformedStreamError) {
-        throw new BackendError(`${this.name} streamed a line that is not JSON`, {
-          details: { backend: this.name, reason: 'malformed_response', line: err.line },
-        });
+      const some = chunk.content !== '' || chunk.reasoning !== undefined || chunk.toolCalls !== undefined;
+      return { chunk: some ? chunk : null, done: false };
+    };
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const bytes of this.http.stream(request, options)) {
+      buffered += decoder.decode(bytes, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        const out = lineChunk(line.endsWith('\r') ? line.slice(0, -1) : line);
+        if (out?.chunk) yield out.chunk;
+        if (out?.done === true) return;
+        newline = buffered.indexOf('\n');
       }
-      throw err;
     }
+    buffered += decoder.decode();
+    const out = lineChunk(buffered.endsWith('\r') ? buffered.slice(0, -1) : buffered);
+    if (out?.chunk) yield out.chunk;
+    if (out?.done === true) return;
     throw new BackendStreamInterruptedError(`${this.name} ended the stream before the answer was complete`, {
       details: { backend: this.name, model: request.model },
     });

@@ -5,10 +5,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
-import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface';
-import type { CryptoProvider, Signer } from '../core/index.js';
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, IdentityError } from '../core/index.js';
+import type { CryptoProvider } from '../core/index.js';
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '../core/index.js';
+import { BoundedCache } from './bounded-cache.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
 const ED25519_SPKI_PREFIX = Uint8Array.from([
@@ -20,34 +19,6 @@ export interface NodeCryptoProviderInit {
   readonly verifiedCacheSize?: number;
   /** Parsed public keys kept. Default 1024. */
   readonly keyCacheSize?: number;
-}
-
-/** A map that forgets its least recently used entry beyond `size`. */
-class BoundedCache<V> {
-  private readonly entries = new Map<string, V>();
-  private readonly size: number;
-
-  constructor(size: number) {
-    this.size = Math.max(1, size);
-  }
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.size) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
-  }
 }
 
 /**
@@ -102,32 +73,4 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 }
 
-/** Signs with a libp2p Ed25519 private key (a node key or a mesh key). */
-export class PrivateKeySigner implements Signer {
-  readonly publicKey: Uint8Array;
-  private readonly key: Ed25519PrivateKey;
-
-  constructor(key: PrivateKey) {
-    if (key.type !== 'Ed25519') throw new IdentityError(`expected an Ed25519 key, got ${key.type}`);
-    this.key = key;
-    this.publicKey = key.publicKey.raw;
-  }
-
-  async sign(data: Uint8Array): Promise<Uint8Array> {
-    return await this.key.sign(data);
-  }
-}
-
-export async function generateEd25519Key(): Promise<Ed25519PrivateKey> {
-  return await generateKeyPair('Ed25519');
-}
-
-export function encodePrivateKey(key: PrivateKey): Uint8Array {
-  return privateKeyToProtobuf(key);
-}
-
-export function decodeEd25519PrivateKey(bytes: Uint8Array): Ed25519PrivateKey {
-  const key = privateKeyFromProtobuf(bytes);
-  if (key.type !== 'Ed25519') throw new IdentityError(`expected an Ed25519 key, got ${key.type}`);
-  return key;
-}
+export { PrivateKeySigner, decodeEd25519PrivateKey, encodePrivateKey, generateEd25519Key } from './keys.js';

@@ -15,7 +15,7 @@ import {
   fromUtf8,
   utf8,
 } from '../core/index.js';
-import { abortError } from './signals.js';
+import { abortError, nextTurn } from './signals.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** Queued bytes beyond which `queueJson` waits for them to be sent (backpressure). */
@@ -34,6 +34,8 @@ export class FrameStream {
   private queuedBytes = 0;
   private flushing: Promise<void> | undefined;
   private flushError: AtmosphereError | undefined;
+  /** Ends the wait of a scheduled flush early (see `flush`). */
+  private hurry: (() => void) | undefined;
 
   constructor(stream: Stream, init: { maxFrameBytes?: number } = {}) {
     this.stream = stream;
@@ -95,7 +97,7 @@ export class FrameStream {
   }
 
   /**
-   * Queues a JSON frame; the frames queued before the event loop turns (`setImmediate`) go out
+   * Queues a JSON frame; the frames queued before the event loop turns (`nextTurn`) go out
    * together, as one muxer frame and one socket write instead of one each (a backend that answers
    * with a burst of chunks). Resolves at once unless too much is queued; a failed send is thrown
    * by the next `queueJson` or `flush`. Call `flush` before closing.
@@ -114,14 +116,25 @@ export class FrameStream {
     if (this.queuedBytes >= QUEUE_HIGH_WATER_BYTES) await this.flush(options);
   }
 
-  /** Waits until every queued frame was handed to the stream; throws if sending failed. */
+  /**
+   * Sends the queued frames now (without waiting for the event loop to turn: nothing more is
+   * coming, as after a reply's last frame) and waits until every one was handed to the stream;
+   * throws if sending failed.
+   */
   async flush(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.hurry?.();
     while (this.flushing !== undefined) await this.flushing;
     if (this.flushError !== undefined) throw this.flushError;
   }
 
   private async scheduleFlush(signal: AbortSignal | undefined): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.race([
+      nextTurn(),
+      new Promise<void>((resolve) => {
+        this.hurry = resolve;
+      }),
+    ]);
+    this.hurry = undefined;
     const data = new Uint8Array(this.queuedBytes);
     let offset = 0;
     for (const frame of this.queued) {
@@ -166,12 +179,20 @@ export function encodeJsonFrame(value: unknown): Uint8Array {
 }
 
 export function parseJsonFrame<T>(frame: Uint8Array, schema: z.ZodType<T>, what = 'message'): T {
-  let value: unknown;
+  return validateJson(decodeJsonFrame(frame, what), schema, what);
+}
+
+/** The JSON value in a frame; `ProtocolViolationError` when it is not JSON. */
+export function decodeJsonFrame(frame: Uint8Array, what = 'message'): unknown {
   try {
-    value = JSON.parse(fromUtf8(frame));
+    return JSON.parse(fromUtf8(frame)) as unknown;
   } catch (err) {
     throw new ProtocolViolationError(`${what} is not valid JSON`, { cause: err });
   }
+}
+
+/** `value` checked by `schema`; `ProtocolViolationError` naming the first issues when it does not fit. */
+export function validateJson<T>(value: unknown, schema: z.ZodType<T>, what = 'message'): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new ProtocolViolationError(

@@ -6,6 +6,7 @@
 export * from './crypto-provider.js';
 export * from './memory-state.js';
 export * from './mesh-service.js';
+export * from './node-platform.js';
 export { transportKind } from './transport-kind.js';
 export {
   HANDSHAKE_PROTOCOL,

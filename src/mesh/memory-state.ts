@@ -1,4 +1,7 @@
-/** `MeshStateRepository` in memory: for tests, and for nodes that must not persist anything. */
+/**
+ * `MeshStateRepository` in memory: for tests, for nodes that must not persist anything, and (as
+ * `PersistentMeshState`, which saves a snapshot after every change) for the phone app.
+ */
 import type {
   InviteRedemption,
   IssuedInviteRecord,
@@ -7,6 +10,17 @@ import type {
   MeshMembershipRecord,
   MeshStateRepository,
 } from '../core/index.js';
+
+/** Everything a `MemoryMeshState` holds, as plain data (bytes stay `Uint8Array`). */
+export interface MeshStateSnapshot {
+  readonly memberships: readonly MeshMembershipRecord[];
+  readonly meshKeys: readonly (readonly [string, Uint8Array])[];
+  readonly invites: readonly IssuedInviteRecord[];
+  readonly serials: readonly (readonly [string, number])[];
+  readonly members: readonly MeshMemberRecord[];
+  readonly revocations: readonly (readonly [string, string, Uint8Array])[];
+  readonly knownPeers: readonly KnownPeerRecord[];
+}
 
 export class MemoryMeshState implements MeshStateRepository {
   private readonly memberships = new Map<string, MeshMembershipRecord>();
@@ -122,5 +136,45 @@ export class MemoryMeshState implements MeshStateRepository {
     this.members.delete(meshId);
     this.revocations.delete(meshId);
     // serials are kept: a mesh created again with the same key must never repeat a serial
+  }
+
+  snapshot(): MeshStateSnapshot {
+    return {
+      memberships: [...this.memberships.values()],
+      meshKeys: [...this.meshKeys.entries()],
+      invites: [...this.invites.values()],
+      serials: [...this.serials.entries()],
+      members: [...this.members.values()].flatMap((byNode) => [...byNode.values()]),
+      revocations: [...this.revocations.entries()].flatMap(([meshId, byNode]) =>
+        [...byNode.entries()].map(([nodeId, entry]) => [meshId, nodeId, entry] as const),
+      ),
+      knownPeers: [...this.knownPeers.values()],
+    };
+  }
+
+  /** Replaces everything with `snapshot`'s contents. */
+  restore(snapshot: MeshStateSnapshot): void {
+    this.memberships.clear();
+    this.meshKeys.clear();
+    this.invites.clear();
+    this.serials.clear();
+    this.members.clear();
+    this.revocations.clear();
+    this.knownPeers.clear();
+    for (const m of snapshot.memberships) this.memberships.set(m.meshId, m);
+    for (const [meshId, key] of snapshot.meshKeys) this.meshKeys.set(meshId, key.slice());
+    for (const i of snapshot.invites) this.invites.set(i.nonce, i);
+    for (const [meshId, serial] of snapshot.serials) this.serials.set(meshId, serial);
+    for (const m of snapshot.members) {
+      const byNode = this.members.get(m.meshId) ?? new Map<string, MeshMemberRecord>();
+      byNode.set(m.nodeId, m);
+      this.members.set(m.meshId, byNode);
+    }
+    for (const [meshId, nodeId, entry] of snapshot.revocations) {
+      const byNode = this.revocations.get(meshId) ?? new Map<string, Uint8Array>();
+      byNode.set(nodeId, entry.slice());
+      this.revocations.set(meshId, byNode);
+    }
+    for (const p of snapshot.knownPeers) this.knownPeers.set(p.nodeId, p);
   }
 }

@@ -94,13 +94,7 @@ import {
   verifyInviteToken,
   verifyRevocation,
 } from '../core/index.js';
-import {
-  NodeCryptoProvider,
-  PrivateKeySigner,
-  decodeEd25519PrivateKey,
-  encodePrivateKey,
-  generateEd25519Key,
-} from './crypto-provider.js';
+import { PrivateKeySigner, decodeEd25519PrivateKey, encodePrivateKey, generateEd25519Key } from './keys.js';
 import type { EnvelopeType, GossipEnvelope } from './envelope.js';
 import {
   MAX_ENVELOPE_BYTES,
@@ -110,12 +104,12 @@ import {
   verifyEnvelopeSignature,
 } from './envelope.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameStream, encodeJsonFrame, parseJsonFrame } from './framing.js';
-import { callInvoke, serveInvoke } from './invoke-protocol.js';
+import { InvokeStreamPool, serveInvoke } from './invoke-protocol.js';
 import { ThroughputMeter } from './transfer-rate.js';
-import { abortError, raceSignal, withTimeout } from './signals.js';
+import { abortError, raceSignal, unrefTimer, withTimeout } from './signals.js';
 import { MeshCounters, ReplayGuard } from './gossip-guard.js';
-import type { MeshLibp2p } from './libp2p-node.js';
-import { REFUSED_PEER_SCORE, UNVERIFIED_PEER_SCORE, createMeshLibp2p } from './libp2p-node.js';
+import type { MeshLibp2p, MeshLibp2pFactory } from './libp2p-common.js';
+import { REFUSED_PEER_SCORE, UNVERIFIED_PEER_SCORE } from './libp2p-common.js';
 import type {
   CostUpdatePayload,
   EventPayload,
@@ -158,8 +152,10 @@ export interface MeshServiceComponents {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly state: MeshStateRepository;
-  /** Default: `NodeCryptoProvider`. */
-  readonly crypto?: CryptoProvider;
+  /** `NodeCryptoProvider` on Node; WebCrypto-based in the browser. */
+  readonly crypto: CryptoProvider;
+  /** Builds the libp2p node: `createMeshLibp2p` on Node, the browser build's factory in the phone app. */
+  readonly createLibp2p: MeshLibp2pFactory;
 }
 
 export interface MeshServiceInit {
@@ -171,6 +167,11 @@ export interface MeshServiceInit {
   readonly tcpPort?: number | null;
   /** Default 7472; 0 picks a free port; null disables the WebSocket listener. */
   readonly wsPort?: number | null;
+  /**
+   * Certificate and key (PEM) for the WebSocket listener, which then serves WSS (`/tls/ws`): the
+   * phone app on an `https:` page can dial nothing else. Default: none (plain `/ws`).
+   */
+  readonly wsTls?: { readonly key: string; readonly cert: string };
   /** LAN discovery, only ever active while this node belongs to a mesh. Default true. */
   readonly mdns?: boolean;
   /** Multiaddrs (with `/p2p/<id>`) dialed at start. */
@@ -182,11 +183,18 @@ export interface MeshServiceInit {
    * NAT. Default false.
    */
   readonly useRelays?: boolean;
-  /** A peer not heard from for this long leaves the view. Default 30 s. */
+  /**
+   * A peer not heard from for this long leaves the view. Default 30 s. Grows with the heartbeat
+   * period beyond `HEARTBEAT_FULL_RATE_MEMBERS` known members (see `heartbeatIntervalMs`).
+   */
   readonly peerTimeoutMs?: number;
   /**
-   * Heartbeat period on every mesh. Default a third of `peerTimeoutMs`, at most 10 s: every member
-   * hears every heartbeat, so their cost grows with the square of the mesh size.
+   * Heartbeat period on every mesh. Default a third of `peerTimeoutMs`, at most 10 s. Every member
+   * hears every heartbeat, so their cost grows with the square of the mesh size: beyond
+   * `HEARTBEAT_FULL_RATE_MEMBERS` known members the period (and `peerTimeoutMs`) grows in
+   * proportion, so that a member hears at most that many heartbeats per period. Each period is
+   * jittered by ±10% and the first falls at a random point of it, so members started together do
+   * not heartbeat together.
    */
   readonly heartbeatIntervalMs?: number;
   /** Re-announcement period. Default 60 s. */
@@ -317,6 +325,16 @@ const STRANGER_RETENTION_MS = 10 * 60_000;
 const MAX_STRANGERS = 256;
 const JOIN_ATTEMPTS_PER_MINUTE = 10;
 const ANNOUNCE_AFTER_JOIN_MS = 1_100;
+/**
+ * Known members up to which heartbeats keep their configured period; beyond, the period and the
+ * peer timeout grow in proportion, so that a member hears no more heartbeats per period than it
+ * has direct connections by default (`DEFAULT_TARGET_PEERS`): 1.6 a second mesh-wide at the 10 s
+ * default, whatever the mesh size. A mesh of that size is fully connected, and a connected member's
+ * liveness comes from its connection; the heartbeats keep members beyond it in view.
+ */
+export const HEARTBEAT_FULL_RATE_MEMBERS = 16;
+/** Each heartbeat period is drawn from ±this fraction of the period. */
+const HEARTBEAT_JITTER = 0.1;
 /** Re-announcements for new members: at least this much apart per member in view (see `scheduleAnnounce`). */
 const ANNOUNCE_SPACING_PER_MEMBER_MS = 200;
 const MAX_INVITE_ADDRESSES = 4;
@@ -359,16 +377,20 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private readonly clock: Clock;
   private readonly state: MeshStateRepository;
   private readonly crypto: CryptoProvider;
+  private readonly createLibp2p: MeshLibp2pFactory;
   private readonly signer: PrivateKeySigner;
-  private readonly settings: Required<Omit<MeshServiceInit, 'tcpPort' | 'wsPort' | 'bootstrap'>> & {
+  private readonly settings: Required<Omit<MeshServiceInit, 'tcpPort' | 'wsPort' | 'wsTls' | 'bootstrap'>> & {
     tcpPort: number | null;
     wsPort: number | null;
+    wsTls: { readonly key: string; readonly cert: string } | null;
     bootstrap: readonly string[];
   };
   private readonly guard: ReplayGuard;
   private readonly counters = new MeshCounters();
   /** Transfer rate of large invoke reply frames from any peer (`transfer-rate.ts`). */
   private readonly throughput = new ThroughputMeter();
+  /** Invoke streams kept open between calls (see invoke-protocol.ts). */
+  private readonly invokeStreams = new InvokeStreamPool();
   /** Trigger event envelopes seen (origin, mesh, timestamp, seq): replays within the TTL. */
   private readonly seenEventEnvelopes: SeenIds;
   /** Trigger event ids seen (origin, event id): one `event` per event across meshes. */
@@ -392,6 +414,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private stopController = new AbortController();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   private lastAnnounceMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private invokeHandler: InvokeHandler | undefined;
@@ -406,7 +429,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.log = components.logger;
     this.clock = components.clock;
     this.state = components.state;
-    this.crypto = components.crypto ?? new NodeCryptoProvider();
+    this.crypto = components.crypto;
+    this.createLibp2p = components.createLibp2p;
     const peerTimeoutMs = init.peerTimeoutMs ?? DEFAULTS.peerTimeoutMs;
     const heartbeatIntervalMs =
       init.heartbeatIntervalMs ?? Math.min(DEFAULTS.heartbeatIntervalMs, Math.round(peerTimeoutMs / 3));
@@ -415,6 +439,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       listenHost: init.listenHost ?? DEFAULTS.listenHost,
       tcpPort: init.tcpPort === undefined ? DEFAULT_P2P_TCP_PORT : init.tcpPort,
       wsPort: init.wsPort === undefined ? DEFAULT_P2P_WS_PORT : init.wsPort,
+      wsTls: init.wsTls ?? null,
       mdns: init.mdns ?? true,
       bootstrap: init.bootstrap ?? [],
       relay: init.relay ?? false,
@@ -455,11 +480,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.stopController = new AbortController();
     try {
       this.loadMeshes();
-      const libp2p = await createMeshLibp2p({
+      const libp2p = await this.createLibp2p({
         privateKey: this.privateKey,
         listenHost: this.settings.listenHost,
         tcpPort: this.settings.tcpPort,
         wsPort: this.settings.wsPort,
+        ...(this.settings.wsTls === null ? {} : { wsTls: this.settings.wsTls }),
         relay: this.settings.relay,
         useRelays: this.settings.useRelays,
         appScore: (peerId) => this.gossipScore(peerId),
@@ -526,12 +552,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         throw err;
       }
       for (const ctx of this.meshContexts.values()) this.subscribe(ctx.meshId);
+      this.scheduleHeartbeat(true);
       this.timers.push(
-        setInterval(() => {
-          this.publishHeartbeats().catch((err: unknown) => {
-            this.log.warn({ err: errorMessage(err) }, 'heartbeat failed');
-          });
-        }, this.settings.heartbeatIntervalMs),
         setInterval(
           () => {
             this.sweep();
@@ -544,7 +566,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
           });
         }, this.settings.announceIntervalMs),
       );
-      for (const timer of this.timers) timer.unref();
+      for (const timer of this.timers) unrefTimer(timer);
       this.currentStatus = 'started';
       this.loadPeersFromState();
       await this.updateMdns();
@@ -580,7 +602,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.timers.length = 0;
     if (this.announceTimer !== undefined) clearTimeout(this.announceTimer);
     this.announceTimer = undefined;
+    if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     this.stopController.abort(new AbortedError('the mesh node is stopping'));
+    this.invokeStreams.clear();
     for (const gate of this.gates.values()) {
       if (gate.timer !== undefined) clearTimeout(gate.timer);
       gate.settle(false);
@@ -888,7 +913,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
 
   /**
    * Up to 4 of our addresses without the trailing `/p2p/<us>`: direct before relayed, TCP before
-   * WebSocket, and loopback only when there is nothing else.
+   * WebSocket (at least one WebSocket address when there is one), and loopback only when there is
+   * nothing else.
    */
   private inviteAddresses(): string[] {
     const all = (this.libp2p?.getMultiaddrs() ?? []).map((ma) => ma.toString().replace(/\/p2p\/[^/]+$/, ''));
@@ -896,7 +922,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     const rank = (a: string): number => (a.includes('/p2p-circuit') ? 4 : 0) + (a.includes('/ws') ? 1 : 0);
     const unique = [...new Set(all)].sort((a, b) => rank(a) - rank(b));
     const nonLoopback = unique.filter((a) => !loopback(a));
-    return (nonLoopback.length > 0 ? nonLoopback : unique).slice(0, MAX_INVITE_ADDRESSES);
+    const candidates = nonLoopback.length > 0 ? nonLoopback : unique;
+    const chosen = candidates.slice(0, MAX_INVITE_ADDRESSES);
+    // a browser (the phone app) can dial nothing but WebSocket: keep one even when TCP fills the list
+    const webSocket = candidates.find((a) => a.endsWith('/ws') && !a.includes('/p2p-circuit'));
+    if (webSocket !== undefined && !chosen.includes(webSocket)) chosen[chosen.length - 1] = webSocket;
+    return chosen;
   }
 
   /**
@@ -1206,7 +1237,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       this.log.debug({ peer: remoteId }, 'no handshake in time; hanging up');
       this.refuse(gate, null, 'no membership handshake in time');
     }, this.settings.handshakeTimeoutMs);
-    gate.timer.unref();
+    unrefTimer(gate.timer);
     if (connection.direction === 'outbound' && this.meshContexts.size > 0 && !this.joining.has(remoteId)) {
       this.handshaking(connection, () => this.runHandshake(connection)).catch((err: unknown) => {
         this.log.debug({ peer: remoteId, err: errorMessage(err) }, 'handshake failed');
@@ -1564,11 +1595,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     let strangers = 0;
     const candidates: PeerRecord[] = [];
+    const peerTimeoutMs = this.settings.peerTimeoutMs * this.heartbeatScale();
     for (const peer of [...this.peerRecords.values()]) {
       if (this.verifiedConnection(peer.nodeId) !== undefined) {
         peer.lastSeenMs = now;
       }
-      if (peer.inView && (peer.lastSeenMs === null || peer.lastSeenMs < now - this.settings.peerTimeoutMs)) {
+      if (peer.inView && (peer.lastSeenMs === null || peer.lastSeenMs < now - peerTimeoutMs)) {
         peer.inView = false;
         peer.reason ??= 'unreachable';
         peer.detail ??= `not heard from for ${Math.round((now - (peer.lastSeenMs ?? now)) / 1000)} s`;
@@ -1607,6 +1639,19 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       }
     }
     return connected.size + this.dialing.size < this.settings.targetPeers;
+  }
+
+  /**
+   * Dials the members this node knows again now, forgetting their back-off: for a device that has
+   * just come back (a phone leaving airplane mode or reopening the app, a laptop waking up).
+   */
+  redialNow(): void {
+    for (const peer of this.peerRecords.values()) {
+      if (peer.credentials.size === 0 || this.hasOpenConnection(peer.nodeId)) continue;
+      peer.failures = 0;
+      peer.lastDialMs = 0;
+    }
+    this.sweep();
   }
 
   /** `redialIntervalMs`, doubled per consecutive failure up to 32 times as long. */
@@ -2050,6 +2095,36 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.counters.gossipPublished++;
   }
 
+  /**
+   * How much longer than configured the heartbeat period and the peer timeout are: 1 up to
+   * `HEARTBEAT_FULL_RATE_MEMBERS` known members, then in proportion to them. Known members (not
+   * only those in view) count, so that a member who missed a few heartbeats does not shorten
+   * everyone's timeout.
+   */
+  private heartbeatScale(): number {
+    let known = 0;
+    for (const peer of this.peerRecords.values()) if (peer.credentials.size > 0) known++;
+    return Math.max(1, known / HEARTBEAT_FULL_RATE_MEMBERS);
+  }
+
+  /** Publishes heartbeats after the next (jittered, scaled) period; the first at a random point of it. */
+  private scheduleHeartbeat(first = false): void {
+    const periodMs = this.settings.heartbeatIntervalMs * this.heartbeatScale();
+    const jitter = 1 - HEARTBEAT_JITTER + 2 * HEARTBEAT_JITTER * Math.random();
+    this.heartbeatTimer = setTimeout(
+      () => {
+        this.heartbeatTimer = undefined;
+        if (this.currentStatus !== 'started') return;
+        this.scheduleHeartbeat();
+        this.publishHeartbeats().catch((err: unknown) => {
+          this.log.warn({ err: errorMessage(err) }, 'heartbeat failed');
+        });
+      },
+      first ? Math.random() * periodMs : periodMs * jitter,
+    );
+    unrefTimer(this.heartbeatTimer);
+  }
+
   private async publishHeartbeats(): Promise<void> {
     if (this.currentStatus !== 'started') return;
     const payload = utf8(
@@ -2061,7 +2136,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       }),
     );
     for (const ctx of this.meshContexts.values())
-      await this.publish(ctx, 'heartbeat', payload, this.settings.peerTimeoutMs);
+      await this.publish(ctx, 'heartbeat', payload, this.settings.peerTimeoutMs * this.heartbeatScale());
     await this.measureRoundTrips();
   }
 
@@ -2131,7 +2206,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         this.log.warn({ err: errorMessage(err) }, 'announcement failed');
       });
     }, delayMs);
-    this.announceTimer.unref();
+    unrefTimer(this.announceTimer);
   }
 
   /**
@@ -2476,14 +2551,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     const connection = await this.connectTo(nodeId, options);
     const { signal } = options;
-    // members speak the invoke protocol (the handshake checked their version): send the protocol
-    // name with the request instead of waiting a round trip for the remote to confirm it first
-    const stream = await raceSignal(
-      connection.newStream(INVOKE_PROTOCOL, { signal, negotiateFully: false }),
-      signal,
-      'invoke',
-    );
-    yield* callInvoke(stream, request, {
+    // a kept stream when one is free: a new one costs a multistream-select round trip
+    const open = async (): Promise<Stream> =>
+      await raceSignal(connection.newStream(INVOKE_PROTOCOL, { signal }), signal, 'invoke');
+    yield* this.invokeStreams.call(connection, open, request, {
       signal,
       nodeId,
       maxFrameBytes: this.settings.maxFrameBytes,

@@ -38,3 +38,16 @@ export function withTimeout(signal: AbortSignal | undefined, ms: number): AbortS
   const timeout = AbortSignal.timeout(ms);
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 }
+
+/** Lets the process exit while `timer` is pending (Node); browsers' numeric timers have nothing to do. */
+export function unrefTimer(timer: ReturnType<typeof setTimeout> | undefined): void {
+  if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
+}
+
+/** Resolves once the event loop has turned: `setImmediate` on Node, a zero timeout elsewhere. */
+export async function nextTurn(): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import os, { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiApp, RunningHttpServer } from '../api/index.js';
 import type { BuildInfo, HomePaths } from '../client/index.js';
+import { apiCertificatePath } from '../client/index.js';
 import type {
   Clock,
   ConfigInput,
+  Embedder,
   Logger,
   NodeState,
   NodeStatusInfo,
@@ -32,6 +34,8 @@ import { AuditRetention } from './audit-retention.js';
 import { setConfigSections } from './config-file.js';
 import { removeFile } from './runtime-state.js';
 import { PendingJoinFile } from './pending-join.js';
+import type { TlsFiles } from './config-tls.js';
+import { loadTlsFiles } from './config-tls.js';
 
 export interface NodeComponents {
   readonly home: HomePaths;
@@ -61,10 +65,37 @@ export function defaultUiDir(): string | null {
   return existsSync(dir) ? dir : null;
 }
 
+/**
+ * Where a phone opens this node's phone app: the API's own address, or every non-internal IPv4
+ * address when it listens on all of them. `local` when it listens on loopback only.
+ */
+export function phoneOrigins(
+  host: string,
+  port: number,
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+  scheme: 'http' | 'https' = 'http',
+): { origins: string[]; local: boolean } {
+  const origin = (h: string): string => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  const loopback = host === 'localhost' || host.startsWith('127.') || host === '::1';
+  if (loopback) return { origins: [origin(host === 'localhost' ? '127.0.0.1' : host)], local: true };
+  if (host !== '0.0.0.0' && host !== '::') return { origins: [origin(host)], local: false };
+  const lan = Object.values(interfaces)
+    .flatMap((list) => list ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal)
+    .map((i) => origin(i.address));
+  return lan.length > 0 ? { origins: lan, local: false } : { origins: [origin('127.0.0.1')], local: true };
+}
+
+/** The built phone app (ui/dist-phone), or null when this build has none. */
+export function defaultPhoneDir(): string | null {
+  const dir = fileURLToPath(new URL('../../ui/dist-phone', import.meta.url));
+  return existsSync(dir) ? dir : null;
+}
+
 /** The URL a local client uses for a server bound to `host` (a wildcard bind is reached on loopback). */
-export function urlForBind(host: string, port: number): string {
+export function urlForBind(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /**
@@ -87,6 +118,7 @@ async function loadSubsystems() {
     createApiApp: api.createApiApp,
     startHttpServer: api.startHttpServer,
     MeshService: mesh.MeshService,
+    nodeMeshPlatform: mesh.nodeMeshPlatform,
     SemanticRouter: router.SemanticRouter,
     WordVectorEmbedder: router.WordVectorEmbedder,
     predicateConstraint: router.predicateConstraint,
@@ -120,6 +152,8 @@ export class AtmosphereNode implements Startable {
   private liveConfig: LiveConfig | null = null;
   private auditRetention: AuditRetention | null = null;
   private server: RunningHttpServer | null = null;
+  /** `tls.cert_file` and `tls.key_file`, read at start; null for plain HTTP and WS. */
+  private tls: TlsFiles | null = null;
   private api: ApiApp | null = null;
   private startedAtMs = 0;
   private lifetime = new AbortController();
@@ -141,7 +175,7 @@ export class AtmosphereNode implements Startable {
   get apiUrl(): string {
     const server = this.server;
     if (!server) throw new InvalidStateError('the node is not started');
-    return urlForBind(server.host, server.port);
+    return urlForBind(server.host, server.port, server.secure ? 'https' : 'http');
   }
 
   get uiUrl(): string {
@@ -164,6 +198,7 @@ export class AtmosphereNode implements Startable {
         createApiApp,
         startHttpServer,
         MeshService,
+        nodeMeshPlatform,
         SemanticRouter,
         WordVectorEmbedder,
         predicateConstraint,
@@ -174,6 +209,25 @@ export class AtmosphereNode implements Startable {
         ScanService,
         localScanBackends,
       } = await loadSubsystems();
+      // read before anything listens: a bad tls setting stops the start with an error naming the key
+      const tls = loadTlsFiles(config.tls, home.root);
+      this.tls = tls;
+      if (tls !== null) {
+        this.log.info(
+          {
+            certFile: tls.certFile,
+            subjectAltName: tls.subjectAltName,
+            validTo: new Date(tls.validToMs).toISOString(),
+          },
+          'serving HTTPS on the API and WSS on the mesh WebSocket port',
+        );
+        if (tls.validToMs <= clock.now()) {
+          this.log.warn(
+            { certFile: tls.certFile },
+            'the TLS certificate has expired: browsers will refuse it',
+          );
+        }
+      }
       this.store = openSqliteStore({ logger: logger.child('store'), clock }, { path: home.database });
       // every audit entry is written through this, so `GET /api/audit?follow=1` sees it as it is written
       const audit = new AuditFeed({ audit: this.store.audit });
@@ -188,12 +242,19 @@ export class AtmosphereNode implements Startable {
       );
       this.liveConfig = live;
       this.mesh = new MeshService(
-        { privateKey: identity.privateKey, logger: logger.child('mesh'), clock, state: this.store.mesh },
+        {
+          ...nodeMeshPlatform(),
+          privateKey: identity.privateKey,
+          logger: logger.child('mesh'),
+          clock,
+          state: this.store.mesh,
+        },
         {
           name: this.name,
           listenHost: config.mesh.listen_host,
           tcpPort: config.mesh.tcp_port,
           wsPort: config.mesh.ws_port,
+          ...(tls === null ? {} : { wsTls: { key: tls.key, cert: tls.cert } }),
           mdns: config.mesh.mdns,
           bootstrap: config.mesh.bootstrap,
           relay: config.mesh.relay,
@@ -231,8 +292,21 @@ export class AtmosphereNode implements Startable {
         { nodeId: identity.nodeId, name: () => this.name, config: () => live.current.cost },
       );
       this.costService = costs;
+      // The router's embedder: `routing.embedder`, probed now; the built-in one when Ollama cannot serve.
+      // Its word vectors serve word-by-word matching with either (they are never compared with text vectors).
+      const builtinEmbedder = new WordVectorEmbedder({});
+      const { embedder } = await createRouterEmbedder(
+        { logger: logger.child('router'), builtin: builtinEmbedder },
+        {
+          config,
+          ...(this.components.env?.OLLAMA_HOST === undefined
+            ? {}
+            : { ollamaHostEnv: this.components.env.OLLAMA_HOST }),
+        },
+        options,
+      );
       const router = new SemanticRouter(
-        { embedder: new WordVectorEmbedder({}), logger: logger.child('router') },
+        { embedder, wordVectors: builtinEmbedder, logger: logger.child('router') },
         {
           constraints: [
             predicateConstraint('reachable', (cap) => isConnected(cap.nodeId), 'its node is not connected'),
@@ -426,13 +500,25 @@ export class AtmosphereNode implements Startable {
           // chat histories sent to /v1 can be long
           maxBodyBytes: 16 * 1024 * 1024,
           uiDir: this.init.uiDir === undefined ? defaultUiDir() : this.init.uiDir,
+          phoneDir: defaultPhoneDir(),
+          phoneOrigins: () =>
+            phoneOrigins(
+              config.api.host,
+              this.server?.port ?? config.api.port,
+              undefined,
+              tls === null ? 'http' : 'https',
+            ),
         },
       );
       this.server = await startHttpServer(this.api, {
         host: config.api.host,
         port: config.api.port,
+        ...(tls === null ? {} : { tls: { cert: tls.cert, key: tls.key } }),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      // the CLI trusts this certificate when it talks to this node (`RuntimeState.apiCa`)
+      if (tls === null) removeFile(apiCertificatePath(home.root));
+      else atomicWriteFileSync(apiCertificatePath(home.root), tls.cert);
       this.currentState = 'started';
       this.log.info({ nodeId: this.components.identity.nodeId, apiUrl: this.apiUrl }, 'node started');
     } catch (err) {
@@ -514,6 +600,8 @@ export class AtmosphereNode implements Startable {
       this.store = null;
     }
     removeFile(this.components.home.ownerToken);
+    if (this.tls !== null) removeFile(apiCertificatePath(this.components.home.root));
+    this.tls = null;
   }
 
   status(): NodeStatusInfo {
@@ -544,4 +632,61 @@ export class AtmosphereNode implements Startable {
 
 export function createNode(components: NodeComponents, init: NodeInit = {}): AtmosphereNode {
   return new AtmosphereNode(components, init);
+}
+
+/** The router's embedder, chosen at start. */
+export interface RouterEmbedderChoice {
+  readonly embedder: Embedder;
+  /** What `routing.embedder` asked for. */
+  readonly requested: ResolvedConfig['routing']['embedder'];
+  /** Why the built-in embedder is used although Ollama was asked for; null when it was not. */
+  readonly fallbackReason: string | null;
+}
+
+/**
+ * The embedder `routing.embedder` names. For `ollama` it probes `/api/embed` with
+ * `routing.ollama_embed_model` (learning the dimensions and loading the model); when Ollama is
+ * disabled, unreachable, slow or lacks the model, it logs a warning and returns `builtin`, so the
+ * router always works. The choice holds for the node's lifetime: one index, one embedder.
+ */
+export async function createRouterEmbedder(
+  components: { readonly logger: Logger; readonly builtin: Embedder },
+  init: { readonly config: ResolvedConfig; readonly ollamaHostEnv?: string },
+  options: { signal?: AbortSignal } = {},
+): Promise<RouterEmbedderChoice> {
+  const { logger, builtin } = components;
+  const { routing, integrations } = init.config;
+  if (routing.embedder === 'builtin')
+    return { embedder: builtin, requested: 'builtin', fallbackReason: null };
+  const wanted = `ollama/${routing.ollama_embed_model}`;
+  const fallback = (reason: string): RouterEmbedderChoice => {
+    logger.warn(
+      { requested: wanted, using: builtin.id, reason },
+      `routing.embedder is ollama but ${wanted} cannot serve: the router uses the built-in embedder`,
+    );
+    return { embedder: builtin, requested: 'ollama', fallbackReason: reason };
+  };
+  if (!integrations.ollama.enabled) return fallback('integrations.ollama.enabled is false');
+  const { OllamaEmbedder, resolveOllamaUrl } = await import('../integrations/index.js');
+  const embedder = new OllamaEmbedder(
+    { logger },
+    {
+      url: resolveOllamaUrl({
+        configUrl: integrations.ollama.url,
+        ollamaHostEnv: init.ollamaHostEnv ?? null,
+      }),
+      model: routing.ollama_embed_model,
+    },
+  );
+  try {
+    const probe = await embedder.probe(options);
+    logger.info(
+      { embedder: embedder.id, model: probe.model, dimensions: probe.dimensions, url: embedder.url },
+      'the router embeds with Ollama',
+    );
+    return { embedder, requested: 'ollama', fallbackReason: null };
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err;
+    return fallback(toAtmosphereError(err).message);
+  }
 }

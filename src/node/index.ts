@@ -15,3 +15,5 @@ export * from './websocket-global.js';
 export * from './local-scan.js';
 export * from './audit-retention.js';
 export * from './invite-check.js';
+export { loadTlsFiles, resolveConfigPath } from './config-tls.js';
+export type { TlsFiles } from './config-tls.js';

@@ -105,7 +105,45 @@ function peerData<T>(schema: z.ZodType<T>, value: unknown, what: string, nodeId:
   return parsed.data;
 }
 
+const FINISH_REASONS: ReadonlySet<unknown> = new Set(['stop', 'length', 'tool_calls', 'content_filter']);
+const MAX_TEXT = 4_000_000;
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * The common chunk (text, reasoning, finish reason, usage) checked by hand: one arrives per token,
+ * and the schema costs more than the rest of the hop's per-chunk work. The same rules as
+ * `chatChunk`, and the same result (a new object with only the known keys); anything else (tool
+ * calls, or a value the rules refuse) is null and goes through the schema.
+ */
+function quickChatChunk(value: unknown): ChatChunk | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const { content, reasoning, finishReason, usage } = v;
+  if (typeof content !== 'string' || content.length > MAX_TEXT || v.toolCalls !== undefined) return null;
+  const chunk: { -readonly [K in keyof ChatChunk]: ChatChunk[K] } = { content };
+  if (reasoning !== undefined) {
+    if (typeof reasoning !== 'string' || reasoning.length > MAX_TEXT) return null;
+    chunk.reasoning = reasoning;
+  }
+  if (finishReason !== undefined) {
+    if (!FINISH_REASONS.has(finishReason)) return null;
+    chunk.finishReason = finishReason as NonNullable<ChatChunk['finishReason']>;
+  }
+  if (usage !== undefined) {
+    if (typeof usage !== 'object' || usage === null) return null;
+    const u = usage as Record<string, unknown>;
+    if (!isCount(u.promptTokens) || !isCount(u.completionTokens) || !isCount(u.totalTokens)) return null;
+    chunk.usage = {
+      promptTokens: u.promptTokens,
+      completionTokens: u.completionTokens,
+      totalTokens: u.totalTokens,
+    };
+  }
+  return chunk;
+}
+
 export const parseChatChunk = (value: unknown, nodeId: string): ChatChunk =>
-  peerData(chatChunk, value, 'chat chunk', nodeId);
+  quickChatChunk(value) ?? peerData(chatChunk, value, 'chat chunk', nodeId);
 export const parseEmbedResult = (value: unknown, nodeId: string): EmbedResult =>
   peerData(embedResult, value, 'embedding result', nodeId);

@@ -56,9 +56,9 @@ function tail(path: string, lines: number): string {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function healthy(apiUrl: string): Promise<boolean> {
+async function healthy(apiUrl: string, ca?: string): Promise<boolean> {
   try {
-    await new ApiClient({ baseUrl: apiUrl }).health({ signal: AbortSignal.timeout(1000) });
+    await new ApiClient({ baseUrl: apiUrl, ca }).health({ signal: AbortSignal.timeout(1000) });
     return true;
   } catch {
     return false;
@@ -120,7 +120,7 @@ export async function launchBackgroundNode(options: LaunchOptions): Promise<Runt
       );
     }
     const state = readRuntimeState(paths.runtimeState);
-    if (state && state.pid === pid && (await healthy(state.apiUrl))) return state;
+    if (state && state.pid === pid && (await healthy(state.apiUrl, state.apiCa))) return state;
     await delay(POLL_MS);
   }
   try {

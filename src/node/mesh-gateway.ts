@@ -15,6 +15,7 @@ import type {
   InvokeRequest,
   Logger,
   MeshModel,
+  MeshRouteFrame,
   NewAuditEntry,
   RouteAttempt,
   RouteExplanation,
@@ -28,6 +29,7 @@ import {
   AtmosphereError,
   ChatResultBuilder,
   InvalidInputError,
+  MESH_ROUTE_CAPABILITY,
   ModelNotFoundError,
   CloudBudgetExceededError,
   NoCapabilityError,
@@ -385,8 +387,21 @@ export class MeshGateway implements InferenceGateway {
     request: ChatRequest,
     signal?: AbortSignal,
     requester = 'local',
+    member?: InvokeContext,
   ): AsyncIterable<ChatChunk> {
     const req: ChatRequest = { ...request, model: target.model };
+    if (target.nodeId === this.init.nodeId && member !== undefined) {
+      // routed for a member: this node's own model is mesh work like any peer's request (exposure,
+      // limits, audit), exactly as if the member had asked for it directly
+      const served = this.serving(
+        { capability: target.capabilityId, input: { op: 'chat', request: req } },
+        member,
+        this.c.clock.now(),
+      );
+      return (async function* () {
+        for await (const chunk of served) yield chunk as ChatChunk;
+      })();
+    }
     if (target.nodeId === this.init.nodeId) {
       const local = this.local.get(target.capabilityId);
       if (!local) throw new NotFoundError(`local capability ${target.capabilityId} is gone`);
@@ -407,9 +422,14 @@ export class MeshGateway implements InferenceGateway {
     })();
   }
 
+  /**
+   * Routes and runs a chat. `member` is set when a member asked this node to route for it
+   * (`servingRoute`): then this node's own models are admitted like any mesh request.
+   */
   async chatStream(
     request: ChatRequest,
     options: GatewayCallOptions,
+    member?: InvokeContext,
   ): Promise<{ receipt: RouteReceipt; stream: AsyncIterable<ChatChunk> }> {
     const auto = request.model === 'auto' || request.model === '';
     const intent = auto ? intentOf(request.messages) : null;
@@ -422,7 +442,7 @@ export class MeshGateway implements InferenceGateway {
     let lastError: AtmosphereError | null = null;
     for (const target of targets.slice(0, maxAttempts)) {
       options.signal?.throwIfAborted();
-      const iterator = this.runChat(target, request, options.signal, options.requester)[
+      const iterator = this.runChat(target, request, options.signal, options.requester, member)[
         Symbol.asyncIterator
       ]();
       let first: IteratorResult<ChatChunk>;
@@ -728,8 +748,55 @@ export class MeshGateway implements InferenceGateway {
    */
   serve(request: InvokeRequest, context: InvokeContext): AsyncIterable<unknown> {
     const op = (request.input as { op?: unknown } | null)?.op;
+    if (request.capability === MESH_ROUTE_CAPABILITY)
+      return this.servingRoute(request, context, this.c.clock.now());
     if (op === 'tool') return this.servingTool(request, context, this.c.clock.now());
     return this.serving(request, context, this.c.clock.now());
+  }
+
+  /**
+   * A member's chat to route and run for it (`MESH_ROUTE_CAPABILITY`): a phone has no router, so it
+   * asks a node. Routed exactly like this node's own `/v1/chat/completions` (the requester is the
+   * member); the node that runs it applies its own exposure rules and limits to the hop. Audited
+   * here with the capability it went to.
+   */
+  private async *servingRoute(
+    request: InvokeRequest,
+    context: InvokeContext,
+    startedMs: number,
+  ): AsyncGenerator<MeshRouteFrame> {
+    const audit = this.auditOf(request, context, startedMs);
+    let routed: { receipt: RouteReceipt; stream: AsyncIterable<ChatChunk> };
+    try {
+      const input = parseInvokeInput(request.input);
+      if (input.op !== 'chat')
+        throw new InvalidInputError(`${MESH_ROUTE_CAPABILITY} routes chat requests only`);
+      routed = await this.chatStream(
+        input.request,
+        { requester: context.nodeId, signal: context.signal },
+        context,
+      );
+    } catch (err) {
+      const e = toAtmosphereError(err);
+      audit('refused', e.code, 'route', e.message, null);
+      throw e;
+    }
+    let bytesOut = 0;
+    let outcome: string | null = 'cancelled by the caller';
+    const where = `routed to ${routed.receipt.capabilityId} on ${routed.receipt.nodeName || routed.receipt.nodeId}`;
+    try {
+      yield { type: 'receipt', receipt: routed.receipt };
+      for await (const chunk of routed.stream) {
+        bytesOut += jsonBytes(chunk);
+        yield { type: 'chunk', chunk };
+      }
+      outcome = where;
+    } catch (err) {
+      outcome = `${where}, failed: ${toAtmosphereError(err).message}`;
+      throw err;
+    } finally {
+      audit('allowed', null, 'route', outcome, bytesOut);
+    }
   }
 
   /** Records a decision on a peer's request (what it did, and the bytes in and out). */

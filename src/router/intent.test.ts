@@ -47,4 +47,45 @@ describe('analyzeIntent', () => {
     expect(analyzeIntent('how many cars are parked outside').implied).toContain('count');
     expect(analyzeIntent('how much should I save each month').implied).not.toContain('count');
   });
+
+  it('reads other ways of asking for an event as subscriptions, keeping only the event', () => {
+    for (const [text, body] of [
+      ['Fire an event whenever the phone is dropped', 'the phone is dropped'],
+      ['send me an alert if the garage gets cold', 'the garage gets cold'],
+      ['I want to know when the kids get home', 'the kids get home'],
+      ['keep me posted if the temperature drops', 'the temperature drops'],
+    ] as const) {
+      const a = analyzeIntent(text);
+      expect(a.form).toBe('subscribe');
+      expect(a.body.trim()).toBe(body);
+    }
+    expect(analyzeIntent('send an email to bob').form).toBe('command');
+  });
+
+  it('takes a web address out as payload and implies the web, but not an email address', () => {
+    const a = analyzeIntent('grab the text from https://example.com/article');
+    expect(a.payload).toContain('https://example.com/article');
+    expect(a.tokens).not.toContain('example');
+    expect(a.implied).toEqual(expect.arrayContaining(['url', 'web']));
+    expect(analyzeIntent('email bob@acme.com the report').implied).not.toContain('web');
+  });
+
+  it('implies an error when the request quotes an error message or exception', () => {
+    expect(analyzeIntent("why do I get 'ModuleNotFoundError: No module named foo'").implied).toContain(
+      'error',
+    );
+    expect(analyzeIntent('what is a module').implied).not.toContain('error');
+  });
+
+  it('implies translation for a request about saying something in a language', () => {
+    expect(analyzeIntent('How do you say "good night" in French?').implied).toContain('translate');
+    expect(analyzeIntent('a french press for coffee').implied).not.toContain('translate');
+  });
+
+  it('reads a terse "thing on/off" as naming the thing, not as a verb', () => {
+    expect(analyzeIntent('desk lamp off')).toMatchObject({ form: 'command', verb: null });
+    expect(analyzeIntent('lamp on please')).toMatchObject({ form: 'command', verb: null });
+    expect(analyzeIntent('shut the lamp off')).toMatchObject({ form: 'command', verb: 'shut' });
+    expect(analyzeIntent('lock front door')).toMatchObject({ form: 'command', verb: 'lock' });
+  });
 });

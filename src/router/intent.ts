@@ -61,6 +61,14 @@ function asks(tokens: readonly string[], word: string): boolean {
 }
 
 const WATCH_LEAD = /^(?:please\s+)?(?:watch|monitor|keep an eye|keep watch|listen)\s+(?:out\s+)?(?:for|on)\b/;
+/** "fire an event whenever ...", "send me an alert if ...": a request for an event, not an action now. */
+const EVENT_LEAD = new RegExp(
+  `^(?:please\\s+)?(?:(?:can|could|would|will)\\s+you\\s+)?(?:fire|trigger|raise|send|emit|give|push|sound|set up|create)\\s+(?:me\\s+|us\\s+)?(?:an?\\s+)?(?:event|alert|alarm|notification|signal|ping|message|warning|heads up)s?\\s+(?:${WHEN_WORDS})\\b`,
+);
+/** "I want to know when ...", "keep me posted if ...". */
+const WANT_LEAD = new RegExp(
+  `^(?:i\\s+(?:want|would like|wanna|need)\\s+to\\s+(?:know|hear|be\\s+(?:told|notified|alerted|warned))|keep\\s+me\\s+(?:posted|updated|informed))\\s+(?:${WHEN_WORDS})\\b`,
+);
 
 const QUESTION_STARTS = new Set(
   `what whats how why who whos when where which whose whom is are am was were do does did can could should
@@ -127,20 +135,55 @@ function splitPayload(text: string): { rest: string; payload: string[] } {
   return { rest, payload };
 }
 
+/** Words that end a terse command without changing it ("lamp on *please*"). */
+const TRAILING_COURTESY = new Set(['please', 'pls', 'plz', 'now', 'thanks', 'thx']);
+/** Words that, after a verb, begin its object ("shut *the* lamp off"). */
+const OBJECT_STARTS = new Set(
+  'the a an my your our his her their its it this that these those all everything them him us'.split(' '),
+);
+
+/**
+ * A terse command that names a thing and says "on" or "off" ("desk lamp off", "lamp on please"):
+ * its first word names the thing, it is not a verb — unlike "shut the lamp off" or "turn lights off".
+ */
+function isNamedSwitch(tokens: readonly string[]): boolean {
+  let end = tokens.length;
+  while (end > 0 && TRAILING_COURTESY.has(tokens[end - 1] as string)) end--;
+  const last = tokens[end - 1];
+  if (end < 2 || end > 4 || (last !== 'on' && last !== 'off')) return false;
+  const first = tokens[0] as string;
+  return !LIGHT_VERBS.has(first) && !OBJECT_STARTS.has(tokens[1] as string);
+}
+
 function sentenceForm(sentence: string): { form: IntentForm; verb: string | null } {
   let s = sentence.trim().toLowerCase();
   for (let prev = ''; prev !== s;) {
     prev = s;
     s = s.replace(POLITE, '');
   }
-  const first = tokenize(s)[0] ?? '';
+  const tokens = tokenize(s);
+  const first = tokens[0] ?? '';
   if (sentence.trim().endsWith('?') || QUESTION_STARTS.has(first)) return { form: 'question', verb: null };
   if (!first || NON_VERB_STARTS.has(first) || /\d/.test(first)) return { form: 'statement', verb: null };
+  if (isNamedSwitch(tokens)) return { form: 'command', verb: null };
   return { form: 'command', verb: first };
 }
 
+/** A web address: what it points to is payload, and asks for the web. */
+const URL =
+  /\b(?:https?:\/\/|www\.)[^\s"'<>]+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|edu|gov|co\.uk)\b(?![@.\w-])(?:\/[^\s"'<>]*)?/gi;
+/** An error message or exception name ("ModuleNotFoundError", "NullPointerException", "Traceback"). */
+const ERROR_MESSAGE = /\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bTraceback\b|\bSegmentation fault\b|\berrno\b/;
+/** Languages people ask to translate into or from. */
+const LANGUAGES =
+  'english|spanish|french|german|italian|portuguese|dutch|swedish|norwegian|danish|finnish|polish|czech|greek|turkish|russian|ukrainian|arabic|hebrew|persian|farsi|hindi|urdu|bengali|punjabi|tamil|thai|vietnamese|indonesian|malay|tagalog|filipino|chinese|mandarin|cantonese|japanese|korean|swahili|latin|hungarian|romanian|catalan|irish|welsh';
+/** "in Spanish", "into French", "from German": the request is about a language. */
+const IN_LANGUAGE = new RegExp(`\\b(?:in|into|to|from)\\s+(?:${LANGUAGES})\\b`);
+
 export function analyzeIntent(text: string): AnalyzedIntent {
-  const { rest, payload } = splitPayload(text.trim());
+  const urls = text.match(URL) ?? [];
+  const { rest, payload } = splitPayload(urls.length > 0 ? text.replace(URL, ' ').trim() : text.trim());
+  payload.push(...urls);
   let body = rest;
   let form: IntentForm | null = null;
   let verb: string | null = null;
@@ -149,6 +192,7 @@ export function analyzeIntent(text: string): AnalyzedIntent {
   const lead = SUBSCRIBE_LEAD.exec(lower);
   const trail = SUBSCRIBE_TRAIL.exec(lower);
   const watch = WATCH_LEAD.exec(lower);
+  const event = EVENT_LEAD.exec(lower) ?? WANT_LEAD.exec(lower);
   if (lead) {
     form = 'subscribe';
     body = lower.slice(lead[0].length);
@@ -158,6 +202,9 @@ export function analyzeIntent(text: string): AnalyzedIntent {
   } else if (watch) {
     form = 'subscribe';
     body = lower.slice(watch[0].length);
+  } else if (event) {
+    form = 'subscribe';
+    body = lower.slice(event[0].length);
   } else {
     // The first command among the sentences decides ("Did I leave it on? Turn it off").
     const sentences = body.split(/(?<=[.?!;])\s+/).filter((s) => s.trim());
@@ -174,6 +221,9 @@ export function analyzeIntent(text: string): AnalyzedIntent {
   if (asks(tokens, 'where')) implied.push('location');
   if (/\bhow many\b/.test(tokens.join(' '))) implied.push('count');
   if (form === 'question' && tokens[0] === 'when') implied.push('time');
+  if (urls.length > 0) implied.push('url', 'web');
+  if (ERROR_MESSAGE.test(text)) implied.push('error');
+  if (IN_LANGUAGE.test(tokens.join(' '))) implied.push('translate', 'language');
   const hasCode = payload.some(looksLikeCode) || looksLikeCode(rest);
   return { text, form, body, tokens, payload, hasCode, verb, implied };
 }

@@ -149,6 +149,28 @@ describe('SemanticRouter with a whole-text embedder (no word vectors)', () => {
     expect((await r.route('turn on the lights')).candidates).toEqual([]);
   });
 
+  it('does not send a request about a room to a device in another room, even with nothing there', async () => {
+    const r = await router([kitchen, office]);
+    const d = await r.route('turn on the bathroom lights', { top: 2 });
+    expect(d.decision).toBeNull();
+    expect(d.candidates[0]?.reasons).toContain('intent names bathroom; it is elsewhere');
+  });
+
+  it('decides a repeated intent as the first time, and anew once the index changes', async () => {
+    const embedder = new HashEmbedder();
+    const r = new SemanticRouter({ embedder });
+    await r.add([kitchen, chat]);
+    const first = await r.route('turn on the pantry lights');
+    const calls = embedder.calls;
+    expect(await r.route('turn on the pantry lights')).toEqual(first);
+    // The analysis was kept: the intent was not embedded again.
+    expect(embedder.calls).toBe(calls);
+    await r.add([{ ...office, id: 'matter/pantry-light', metadata: { room: 'pantry' } }]);
+    const after = await r.route('turn on the pantry lights');
+    expect(after.decision?.capabilityId).toBe('matter/pantry-light');
+    expect(embedder.calls).toBeGreaterThan(calls + 1);
+  });
+
   it('keeps the same id on two nodes as two candidates', async () => {
     const r = await router([kitchen, { ...kitchen, nodeId: 'node-9' }]);
     const d = await r.route('turn off the kitchen lights', { top: 5 });

@@ -28,6 +28,7 @@ import {
   silentLogger,
 } from '../core/index.js';
 import { isWordVectorProvider } from './builtin-embedder.js';
+import type { WordVectorProvider } from './builtin-embedder.js';
 import type { RouteConstraint, RouteRequest } from './constraints.js';
 import { requestedModelConstraint, requestedTypeConstraint } from './constraints.js';
 import type { AnalyzedIntent, IntentForm } from './intent.js';
@@ -36,11 +37,18 @@ import { stem as stemOf, STOP_WORDS, tokenize } from './text.js';
 import type { TypeExample } from './type-examples.js';
 import { examplesForType, TYPE_EXAMPLES } from './type-examples.js';
 import type { Medium } from './synonyms.js';
-import { MEDIUM_FAMILIES, MEDIUM_WORDS, rewritePhrases, SYNONYM_WEIGHT, SYNONYMS } from './synonyms.js';
+import {
+  MEDIUM_FAMILIES,
+  MEDIUM_WORDS,
+  rewritePhrases,
+  ROOM_WORDS,
+  SYNONYM_WEIGHT,
+  SYNONYMS,
+} from './synonyms.js';
 import type { Projection } from './projection.js';
 import { principalDirections, project } from './projection.js';
-import type { QuerySimilarities, WordInfo } from './words.js';
-import { WordMatcher } from './words.js';
+import type { QuerySimilarities, SimilarityRow, WordInfo } from './words.js';
+import { similarityOf, WordMatcher } from './words.js';
 import { dotAt } from './vector-math.js';
 
 // ---- public types ----------------------------------------------------------------------------
@@ -100,6 +108,13 @@ export interface RouteDecision {
 
 export interface SemanticRouterComponents {
   readonly embedder: Embedder;
+  /**
+   * Word vectors for comparing intents word by word. Default: the embedder's own when it is a
+   * `WordVectorProvider` (the built-in one), else none (exact, stem and prefix matches only). Word
+   * vectors are only ever compared with word vectors, so a whole-text embedder such as Ollama's can
+   * be paired with the built-in table.
+   */
+  readonly wordVectors?: WordVectorProvider;
   readonly logger?: Logger;
 }
 
@@ -141,8 +156,12 @@ const FIELD_WEIGHT = {
   type: 0.6,
   description: 0.9,
   metadata: 0.7,
+  /** The machine it runs on ("livingroom-nuc"): where the hardware is, not what it does. */
+  host: 0.35,
   action: 0.9,
 } as const;
+/** Metadata keys that name the machine a capability runs on. */
+const HOST_KEYS = ['node', 'host', 'hostname'];
 const PLACE_KEYS = ['room', 'location', 'area', 'zone', 'place', 'floor'];
 /** Metadata keys that make a chat model a specialist rather than a general-purpose one. */
 const SPECIALTY_KEYS = ['specialty', 'domain'];
@@ -172,7 +191,7 @@ const HINT_SHARE = 0.25;
 /** Factor for a capability that knows nothing like a light-verb command's object. */
 const OBJECT_MISS = 0.5;
 /** Factor for a capability that is not at a place the intent names. */
-const PLACE_MISMATCH = 0.6;
+const PLACE_MISMATCH = 0.5;
 /** Similarity at which a word clearly stands for another (verb, object checks). */
 const CLEAR = 0.75;
 /** Factor for a command whose verb none of its tools does. */
@@ -183,6 +202,8 @@ const NO_TRIGGER = 0.6;
 const TRIGGER_SHARE = 0.4;
 /** Factor for a specialist when the intent says nothing of its domain. */
 const OFF_DOMAIN = 0.8;
+/** Factor for a specialist model (`specialty: code`) when the intent says nothing of its specialty. */
+const OFF_SPECIALTY = 0.6;
 /** Tool names that read rather than act, by their first word. */
 const READ_VERBS = new Set([
   'get',
@@ -202,8 +223,20 @@ const QUESTION_READ_BONUS = 0.15;
 const EDIT_WITHOUT_MEDIUM = 0.15;
 /** How much a word of a tool's description counts against a word of its name. */
 const TOOL_DESCRIPTION_SHARE = 0.8;
+/** How many analyzed intents are kept for when they come again. */
+const ANALYSIS_CACHE_SIZE = 256;
 /** Indexes at least this large are scanned in a projection of their vectors. */
 const PROJECT_FROM = 256;
+/**
+ * Stage 1 bounds an entry's cosine by its first this many projected dimensions plus the product of
+ * the rest's lengths (Cauchy–Schwarz), to pass over entries that cannot make the shortlist. (The
+ * scan spells the eight products out; the projection has at least as many dimensions.)
+ */
+const BOUND_DIMS = 8;
+/** Added to that bound: float32 rounding must never let it fall under the true score. */
+const BOUND_SLACK = 1e-4;
+/** The bound is used for intents of at most this many distinct indexed words (one bit each). */
+const MAX_BOUND_WORDS = 32;
 /** Dimensions of that projection. */
 const PROJECTION_DIMS = 32;
 /** Share of the remaining distance to 1 that working in the intent's medium adds. */
@@ -213,6 +246,12 @@ const OTHER_MEDIUM = 0.85;
 const ALL_MEDIA = Object.keys(MEDIUM_WORDS) as Medium[];
 /** Factor for a text-only general model when the intent is about an image or a sound. */
 const MEDIUM_MISS = 0.75;
+/**
+ * A word of a capability's name is stronger evidence than the same word elsewhere: its specificity
+ * counts raised to this power (< 1). Not too far: a generic name word ("review" of contract-review,
+ * "climate" of garage-climate) must not carry a request that only shares it.
+ */
+const NAME_SPECIFICITY_EXPONENT = 0.8;
 /** How far a single strong word can carry a match on its own. */
 const ANCHOR_SHARE = 0.8;
 /** Cosine (background removed) of an intent and a retrieval project's text that says nothing ... */
@@ -226,10 +265,37 @@ const NEGATED = 0.75;
 /** How much a second strong word adds to the first (of the distance left to 1). */
 const SECOND_ANCHOR_SHARE = 0.5;
 
+/**
+ * A candidate's semantic score and what made it, from which its reasons are written (`reasonsOf`)
+ * — only for the candidates a decision lists.
+ */
 interface Semantic {
-  readonly semantic: number;
-  readonly reasons: string[];
+  semantic: number;
+  readonly own: number;
+  readonly examples: number;
+  readonly anchor: number;
+  readonly anchorWord: string;
+  readonly topic: number;
+  /** `NOTE_*` bits: which factors applied. */
+  notes: number;
+  /** The word of what its description says it does not do that the intent asks for. */
+  readonly negatedWord: string;
 }
+
+// Factors a semantic score went through (`Semantic.notes`).
+const NOTE_MEDIUM_TEXT = 1;
+const NOTE_NEGATED = 2;
+const NOTE_OFF_SPECIALTY = 4;
+const NOTE_OFF_TOPIC = 8;
+const NOTE_NO_TRIGGERS = 16;
+const NOTE_VERB_MISS = 32;
+const NOTE_SWITCH_MISS = 64;
+const NOTE_OBJECT_MISS = 128;
+const NOTE_GIVEN_MEDIUM = 256;
+const NOTE_MEDIUM_BONUS = 512;
+const NOTE_OTHER_MEDIUM = 1024;
+const NOTE_PLACE_MISMATCH = 2048;
+const NOTE_GENERAL_YIELDS = 4096;
 
 interface DocWord {
   readonly word: WordInfo;
@@ -244,6 +310,12 @@ interface ActionProfile {
   readonly nameWords: readonly WordInfo[];
   /** The first word of its name, stop words included (`get` of `get_status`). */
   readonly lead: string;
+  /** Its place among the capability's tools, or among its triggers. */
+  readonly poolIndex: number;
+  /** It reads rather than acts (`READ_VERBS`: `get_status`, `list_events`). */
+  readonly reads: boolean;
+  /** It edits a picture or a sound (`edit_image`). */
+  readonly edits: boolean;
 }
 
 interface ExampleProfile {
@@ -255,6 +327,8 @@ interface ExampleProfile {
   /** Content words and particles ("on", "off"), for choosing tools. */
   readonly actionWords: readonly WordInfo[];
   readonly actionDoc: readonly DocWord[];
+  /** What it acts on: the content words of its first phrase ("lower *the lights* for a movie"). */
+  readonly objectWords: readonly WordInfo[];
   readonly vector: Float32Array;
 }
 
@@ -269,9 +343,15 @@ interface Entry {
   readonly cap: Capability;
   readonly key: string;
   readonly words: readonly DocWord[];
+  /** Its words' ids and fields, in the order of `words`. */
+  readonly wordIds: Int32Array;
+  readonly wordFields: Float64Array;
   readonly stems: ReadonlySet<string>;
   readonly places: ReadonlySet<string>;
   readonly actions: readonly ActionProfile[];
+  /** Its actions of each kind, in order. */
+  readonly tools: readonly ActionProfile[];
+  readonly triggers: readonly ActionProfile[];
   readonly actionWords: readonly WordInfo[];
   readonly typeProfile: TypeProfile;
   readonly vector: Float32Array;
@@ -291,6 +371,17 @@ interface Entry {
   readonly hints: readonly (readonly [ExampleProfile, number, number])[];
   /** A retrieval project's vector without the background direction (`withoutBackground`). */
   readonly topic: Float32Array | null;
+  /**
+   * A retrieval project's words that say what its documents are about: its words but those of its
+   * tools' names ("review" of `review_contract`, "ask"), which say what it does — unless its
+   * declared domain uses them too.
+   */
+  readonly topicWords: readonly WordInfo[];
+  /**
+   * 1 for each of `words` that can carry a match on its own (an anchor); a retrieval project's
+   * anchors are its topic words only: "reviews" of products is not a contract question.
+   */
+  readonly anchorable: Uint8Array;
 }
 
 interface IntentWord {
@@ -299,11 +390,16 @@ interface IntentWord {
   readonly weight: number;
   /** How specific the word is on its own: corpus rarity × rarity in the index. */
   readonly specificity: number;
+  /** Its specificity as a word of a capability's name (`NAME_SPECIFICITY_EXPONENT`). */
+  readonly nameSpecificity: number;
   /** Its row in the query's similarity memo. */
   readonly row: number;
 }
 
-/** Per-route scratch: the analyzed intent and memoized type scores. */
+/**
+ * An analyzed intent: its words, vector and memoized type scores. Kept for repeated intents (a
+ * retry, the same voice command) until the index changes (`SemanticRouter.analyses`).
+ */
 interface Query {
   readonly analyzed: AnalyzedIntent;
   readonly words: readonly IntentWord[];
@@ -317,15 +413,38 @@ interface Query {
   readonly object: readonly IntentWord[];
   /** "on" or "off" right after a light verb ("turn *off* the fan"): it needs a tool by that name. */
   readonly switchTo: string | null;
-  /** Similarities of the intent's words to any word; valid until the next query (no awaits after it). */
-  readonly sims: QuerySimilarities;
-  readonly places: ReadonlySet<string>;
-  /** Media the intent names ("photo", "audio file"). */
-  readonly media: ReadonlySet<Medium>;
+  /**
+   * Similarities of the intent's words to any word: set by `route` right before scoring (no awaits
+   * after it), from `rows` and `alternatives`.
+   */
+  sims: QuerySimilarities;
+  /** The words of the similarity memo's rows, and each row's stand-ins. */
+  readonly rows: readonly WordInfo[];
+  readonly alternatives: readonly (readonly WordInfo[])[];
+  /** Each listed type's best example cosine (stage 1), once computed. */
+  typeCos: Float32Array | null;
+  /** The stage-1 arrays' build those were computed for (`SemanticRouter.builds`). */
+  stage1Build: number;
+  /** The vector in the stage-1 projection, once computed (null without a projection). */
+  projected: Float32Array | null;
+  /** |q⊥|: the length of the vector without its background component (stage 1). */
+  topicNorm: number;
+  /** q·b: the vector's component along the background (stage 1). */
+  backgroundDot: number;
+  /** The projected vector's length beyond its first `BOUND_DIMS` dimensions (stage 1). */
+  restNorm: number;
+  readonly places: readonly string[];
+  /** Media the intent names ("photo", "audio file"), in the order it names them. */
+  readonly media: readonly Medium[];
   /** The intent brings an image or a sound of its own ("this recording", "my photo"). */
   readonly givenMedia: boolean;
   readonly typeScores: Map<string, { score: number; byExample: Map<TypeExample, number> }>;
+  /** Why the intent has no embedding (its embedder failed), or null: then only words match. */
+  readonly unembedded: string | null;
 }
+
+/** Placeholder until `route` sets a query's similarities. */
+const NO_SIMILARITIES: QuerySimilarities = { rows: [], fill: () => 0, get: () => 0 };
 
 function idWords(id: string): { name: string; provider: string } {
   const parts = id.split('/');
@@ -349,6 +468,7 @@ function harmonic(a: number, b: number): number {
 
 export class SemanticRouter {
   private readonly embedder: Embedder;
+  private readonly wordVectorSource: WordVectorProvider | null;
   private readonly log: Logger;
   private readonly threshold: number;
   private readonly typeThresholds: Readonly<Record<string, number>>;
@@ -365,7 +485,13 @@ export class SemanticRouter {
   private readonly vocabulary = new Map<string, WordInfo>();
   private readonly placeHeads = new Map<string, number>();
   private readonly typeProfiles = new Map<string, Promise<TypeProfile>>();
+  /** Analyzed intents by text, least recently used first; emptied when the index changes. */
+  private readonly analyses = new Map<string, Query>();
+  /** Counts changes of the index (an analysis made across one is not kept). */
+  private indexVersion = 0;
   private matcherPromise: Promise<WordMatcher> | null = null;
+  /** The embedder failed on the last intent (logged once per outage). */
+  private intentEmbedFailing = false;
   private readyMatcher: WordMatcher | null = null;
   private backgroundPromise: Promise<Float32Array> | null = null;
   /** The background direction once known (after the first `add`); zeros before. */
@@ -373,6 +499,8 @@ export class SemanticRouter {
   // Stage-1 arrays, rebuilt after the index changes: entries, their unit vectors in one matrix,
   // stem → entry positions, and each entry's type.
   private dirty = true;
+  /** Counts builds of the stage-1 arrays. */
+  private builds = 0;
   private list: Entry[] = [];
   private matrix = new Float32Array(0);
   private postings = new Map<string, number[]>();
@@ -392,14 +520,28 @@ export class SemanticRouter {
   /** The scan's cosines (before the type examples' are taken into account). */
   private dotBuffer = new Float32Array(0);
   private topBuffer = new Int32Array(0);
-  private queryBuffer = new Float32Array(0);
-  private typeCosBuffer = new Float32Array(0);
+  /** Bit j set: the entry has the intent's j-th word (`stage1`). */
+  private wordBits = new Uint32Array(0);
+  /** Each intent word's share of the intent (`stage1`). */
+  private shareBuffer = new Float64Array(32);
+  /** The route each entry was last scored for (`stage1`), and the current route's number. */
+  private scoredAt = new Int32Array(0);
+  private generation = 0;
+  /** Tool selection's scratch: each tool's match of each word, and each tool's hint. */
+  private matchBuffer = new Float64Array(64);
+  private hintBuffer = new Float64Array(16);
+  /** Each listed entry's length in the projection beyond its first `BOUND_DIMS` dimensions. */
+  private restNorms = new Float32Array(0);
+  /** Each listed entry's first `BOUND_DIMS` projected dimensions, one after another (for the bound). */
+  private leadMatrix = new Float32Array(0);
   /** Every listed type's example vectors, one after another, and each row's type. */
   private exampleMatrix = new Float32Array(0);
   private exampleTypeIndex = new Int32Array(0);
 
   constructor(components: SemanticRouterComponents, init: SemanticRouterInit = {}) {
     this.embedder = components.embedder;
+    this.wordVectorSource =
+      components.wordVectors ?? (isWordVectorProvider(components.embedder) ? components.embedder : null);
     this.log = components.logger ?? silentLogger();
     this.threshold = init.threshold ?? DEFAULT_ROUTE_THRESHOLD;
     this.typeThresholds = init.typeThresholds ?? {};
@@ -440,11 +582,11 @@ export class SemanticRouter {
       this.removeKey(key);
       const entry = this.buildEntry(cap, key, matcher, unit(vectors[i]), types[i] as TypeProfile, background);
       this.entries.set(key, entry);
-      this.dirty = true;
       for (const s of entry.stems) this.df.set(s, (this.df.get(s) ?? 0) + 1);
       for (const dw of entry.words) this.vocabulary.set(dw.word.text, dw.word);
       for (const head of this.headsOf(cap)) this.placeHeads.set(head, (this.placeHeads.get(head) ?? 0) + 1);
     });
+    this.indexChanged();
     this.log.debug({ added: capabilities.length, indexed: this.entries.size }, 'capabilities indexed');
   }
 
@@ -469,35 +611,37 @@ export class SemanticRouter {
     // Once loaded, the matcher is used without waiting a turn for its promise.
     const matcher = this.readyMatcher ?? (await this.matcher(options));
     const query = await this.prepare(req.intent, matcher, options);
+    query.sims = matcher.forQuery(query.rows, query.alternatives, SYNONYM_WEIGHT);
     const top = Math.max(1, options.top ?? this.top);
 
     // Stage 1: cheap scores over the whole index.
     const shortlisted = this.stage1(query, Math.max(this.shortlist, top));
 
     // Stage 2: careful scores, constraints, threshold.
-    const semantics = shortlisted.map((entry) => this.semanticScore(query, entry));
+    const semantics: Semantic[] = [];
     // Specific beats general: a general-purpose model yields to any specialist that matches about
     // as well, and keeps its score when none does.
     let bestSpecialist = 0;
-    shortlisted.forEach((e, i) => {
-      if (!e.generalist) bestSpecialist = Math.max(bestSpecialist, (semantics[i] as Semantic).semantic);
-    });
+    for (const entry of shortlisted) {
+      const sem = this.semanticScore(query, entry);
+      semantics.push(sem);
+      if (!entry.generalist) bestSpecialist = Math.max(bestSpecialist, sem.semantic);
+    }
     const scored = shortlisted.map((entry, i) => {
-      let { semantic, reasons } = semantics[i] as Semantic;
-      if (entry.generalist && bestSpecialist >= GENERALIST_DISCOUNT * semantic) {
-        semantic *= GENERALIST_DISCOUNT;
-        reasons = [...reasons, 'general-purpose: yields to a specialist that matches about as well'];
+      const sem = semantics[i] as Semantic;
+      if (entry.generalist && bestSpecialist >= GENERALIST_DISCOUNT * sem.semantic) {
+        sem.semantic *= GENERALIST_DISCOUNT;
+        sem.notes |= NOTE_GENERAL_YIELDS;
       }
-      const constraints = this.constraints.map((c) => c.check(entry.cap, req));
       const routeCost = this.costOf?.(entry.cap);
       return {
         entry,
-        semanticScore: semantic,
+        sem,
+        semanticScore: sem.semantic,
         threshold: this.thresholdFor(entry.cap.type),
-        constraints,
+        constraints: this.constraints.map((c) => c.check(entry.cap, req)),
         cost: routeCost?.total,
         routeCost,
-        why: routeCost ? [...reasons, routeCost.note] : reasons,
       };
     });
     const ranked = scoreCandidates(
@@ -519,7 +663,12 @@ export class SemanticRouter {
       score: round(c.score),
       eligible: c.eligible,
       constraints: c.constraints,
-      reasons: [...c.why, ...c.reasons],
+      reasons: [
+        ...(query.unembedded === null ? [] : [query.unembedded]),
+        ...this.reasonsOf(query, c.entry, c.sem),
+        ...(c.routeCost ? [c.routeCost.note] : []),
+        ...c.reasons,
+      ],
     }));
     const best = candidates[0];
     const decision: RouteChoice | null =
@@ -557,57 +706,88 @@ export class SemanticRouter {
       this.scoreBuffer = new Float32Array(Math.max(n, 2 * this.scoreBuffer.length));
       this.dotBuffer = new Float32Array(this.scoreBuffer.length);
     }
+    if (this.wordBits.length !== n) {
+      this.wordBits = new Uint32Array(n);
+      this.scoredAt = new Int32Array(n);
+    }
+    // scoredAt[i] === generation: entry i is scored for this route.
+    if (this.generation >= 0x3fffffff) {
+      this.scoredAt.fill(0);
+      this.generation = 0;
+    }
+    const generation = ++this.generation;
+    const scoredAt = this.scoredAt;
     const scores = this.scoreBuffer;
     const dots = this.dotBuffer;
-    let qv = query.vector;
-    let dims = this.embedder.dimensions;
-    if (this.projection) {
-      project(this.projection, query.vector, 0, this.queryBuffer, 0);
-      qv = this.queryBuffer;
-      dims = this.projection.k;
-    }
-    const m = this.matrix;
-    // Each type's best example cosine, in one pass over every example. Examples are few and what
-    // tells them apart is not what tells capabilities apart: they use the full vectors.
-    const typeCos = this.typeCosBuffer;
-    typeCos.fill(0);
-    const em = this.exampleMatrix;
-    const exampleType = this.exampleTypeIndex;
-    const fv = query.vector;
-    const fullDims = this.embedder.dimensions;
-    for (let r = 0; r < exampleType.length; r++) {
-      const dot = dotAt(fv, 0, em, r * fullDims, fullDims);
-      const t = exampleType[r] as number;
-      if (dot > (typeCos[t] as number)) typeCos[t] = dot;
-    }
+    if (query.stage1Build !== this.builds) this.prepareStage1(query);
+    const qv = query.projected ?? query.vector;
+    const dims = this.projection ? this.projection.k : this.embedder.dimensions;
+    const typeCos = query.typeCos as Float32Array;
     const typeOf = this.listTypeIndex;
-    for (let i = 0; i < n; i++) {
-      const dot = dotAt(qv, 0, m, i * dims, dims);
-      const t = typeCos[typeOf[i] as number] as number;
-      dots[i] = dot;
-      scores[i] = dot > t ? dot : t;
-    }
-    let total = 0;
-    for (const w of query.words) total += w.weight;
-    if (total > 0) {
-      const seen = new Set<string>();
-      for (const w of query.words) {
-        if (seen.has(w.word.stem)) continue;
-        seen.add(w.word.stem);
-        const post = this.postings.get(w.word.stem);
-        if (!post) continue;
-        const add = w.weight / total;
-        for (let j = 0; j < post.length; j++) {
-          const i = post[j] as number;
-          scores[i] = (scores[i] as number) + add;
-        }
+    // Which of the intent's words each entry has (bit j: the j-th posting list), and each word's
+    // share of the intent, which its score adds.
+    const all = this.intentPostings(query);
+    // (An intent of more than 32 indexed words, which no one types, is scored without the bound.)
+    const postings = all.length <= MAX_BOUND_WORDS ? all : [];
+    const shares = this.shareBuffer;
+    const words = this.wordBits;
+    words.fill(0);
+    for (let j = 0; j < postings.length; j++) {
+      const [post, add] = postings[j] as [readonly number[], number];
+      shares[j] = add;
+      const bit = 1 << j;
+      for (let p = 0; p < post.length; p++) {
+        const i = post[p] as number;
+        words[i] = (words[i] as number) | bit;
       }
     }
-    // Partial selection: keep the k best in a small sorted buffer.
+    if (postings !== all) {
+      this.scoreAll(all, qv, dims, typeCos);
+      scoredAt.fill(generation, 0, n);
+    }
+    // Partial selection: keep the k best in a small sorted buffer. Once it is full, an entry whose
+    // score cannot beat the k-th best — its cosine bounded by its first projected dimensions plus
+    // the product of the rest's lengths (Cauchy–Schwarz), plus its words' shares — is passed over
+    // without the full product. The choice is the one scoring every entry makes.
     if (this.topBuffer.length < k) this.topBuffer = new Int32Array(k);
     const best = this.topBuffer;
+    const restNorms = this.restNorms;
+    const lead = this.leadMatrix;
+    const queryRest = query.restNorm;
+    const bounded = this.projection !== null && this.projection.k >= BOUND_DIMS && postings === all;
+    // The bound's leading dimensions of the query, in locals (BOUND_DIMS = 8).
+    const q0 = qv[0] as number;
+    const q1 = qv[1] as number;
+    const q2 = qv[2] as number;
+    const q3 = qv[3] as number;
+    const q4 = qv[4] as number;
+    const q5 = qv[5] as number;
+    const q6 = qv[6] as number;
+    const q7 = qv[7] as number;
     let count = 0;
     for (let i = 0; i < n; i++) {
+      if (scoredAt[i] !== generation) {
+        if (bounded && count === k) {
+          const at = i * BOUND_DIMS;
+          let bound =
+            queryRest * (restNorms[i] as number) +
+            q0 * (lead[at] as number) +
+            q1 * (lead[at + 1] as number) +
+            q2 * (lead[at + 2] as number) +
+            q3 * (lead[at + 3] as number) +
+            q4 * (lead[at + 4] as number) +
+            q5 * (lead[at + 5] as number) +
+            q6 * (lead[at + 6] as number) +
+            q7 * (lead[at + 7] as number);
+          const t = typeCos[typeOf[i] as number] as number;
+          if (t > bound) bound = t;
+          let bits = words[i] as number;
+          for (let j = 0; bits !== 0; j++, bits >>>= 1) if (bits & 1) bound += shares[j] as number;
+          if (bound + BOUND_SLACK < (scores[best[k - 1] as number] as number)) continue;
+        }
+        this.scoreEntry(i, qv, dims, typeCos, postings.length);
+        scoredAt[i] = generation;
+      }
       const sc = scores[i] as number;
       if (count === k && sc <= (scores[best[k - 1] as number] as number)) continue;
       let at = count < k ? count++ : k - 1;
@@ -619,30 +799,45 @@ export class SemanticRouter {
     }
     const out: Entry[] = [];
     for (let j = 0; j < count; j++) out.push(this.list[best[j] as number] as Entry);
-    // A general-purpose model covers any topic, so the best one always gets a careful look.
+    // A general-purpose model covers any topic, so the best one always gets a careful look (the
+    // first of the best; one that cannot beat it, as bounded above, is passed over).
     let general = -1;
-    for (const i of this.generalists)
+    for (const i of this.generalists) {
+      if (scoredAt[i] !== generation) {
+        if (
+          bounded &&
+          general >= 0 &&
+          this.scoreBound(i, qv, queryRest, typeCos, postings.length) < (scores[general] as number)
+        )
+          continue;
+        this.scoreEntry(i, qv, dims, typeCos, postings.length);
+        scoredAt[i] = generation;
+      }
       if (general < 0 || (scores[i] as number) > (scores[general] as number)) general = i;
+    }
     if (general >= 0) {
       const g = this.list[general] as Entry;
       if (!out.includes(g)) out.push(g);
     }
     // So does the retrieval project nearest the intent's topic: it may share no word with it.
     // Its topic cosine follows from the scan's: for unit q, e and background b,
-    // cos(q⊥, e⊥) = (q·e − (q·b)(e·b)) / (|q⊥| |e⊥|) — the same approximation as the scan's.
-    const b = this.backgroundVector;
-    let qb = 0;
-    let qq = 0;
-    for (let d = 0; d < b.length && d < fv.length; d++) qb += (fv[d] as number) * (b[d] as number);
-    for (let d = 0; d < fv.length; d++) qq += (fv[d] as number) ** 2;
-    const qn = Math.sqrt(Math.max(1e-12, qq - qb * qb));
+    // cos(q⊥, e⊥) = (q·e − (q·b)(e·b)) / (|q⊥| |e⊥|) — the same approximation as the scan's,
+    // bounded as its cosine is.
+    const qb = query.backgroundDot;
+    const qn = query.topicNorm;
     let nearest = -1;
     let nearestCos = -Infinity;
     for (let j = 0; j < this.retrievals.length; j++) {
       const i = this.retrievals[j] as number;
-      const cos =
-        ((dots[i] as number) - qb * (this.retrievalBackground[j] as number)) /
-        (qn * (this.retrievalNorm[j] as number));
+      const background = qb * (this.retrievalBackground[j] as number);
+      const norm = qn * (this.retrievalNorm[j] as number);
+      if (scoredAt[i] !== generation) {
+        if (bounded && nearest >= 0 && (this.cosineBound(i, qv, queryRest) - background) / norm < nearestCos)
+          continue;
+        this.scoreEntry(i, qv, dims, typeCos, postings.length);
+        scoredAt[i] = generation;
+      }
+      const cos = ((dots[i] as number) - background) / norm;
       if (cos > nearestCos) {
         nearestCos = cos;
         nearest = i;
@@ -655,15 +850,127 @@ export class SemanticRouter {
     return out;
   }
 
+  /**
+   * What stage 1 needs of an intent besides its vector, computed once per analyzed intent (the
+   * index has not changed since: a change drops every analysis): each listed type's best example
+   * cosine, the vector in the projection, and its background component.
+   */
+  private prepareStage1(query: Query): void {
+    const fv = query.vector;
+    const fullDims = this.embedder.dimensions;
+    // Examples are few and what tells them apart is not what tells capabilities apart: they use
+    // the full vectors.
+    const typeCos = new Float32Array(this.listTypeProfiles.length);
+    const em = this.exampleMatrix;
+    const exampleType = this.exampleTypeIndex;
+    for (let r = 0; r < exampleType.length; r++) {
+      const dot = dotAt(fv, 0, em, r * fullDims, fullDims);
+      const t = exampleType[r] as number;
+      if (dot > (typeCos[t] as number)) typeCos[t] = dot;
+    }
+    query.typeCos = typeCos;
+    query.stage1Build = this.builds;
+    if (this.projection) {
+      const projected = new Float32Array(this.projection.k);
+      project(this.projection, fv, 0, projected, 0);
+      query.projected = projected;
+      let sq = 0;
+      for (let d = BOUND_DIMS; d < projected.length; d++) sq += (projected[d] as number) ** 2;
+      query.restNorm = Math.sqrt(sq);
+    }
+    // For the topic cosine of retrieval projects (`stage1`).
+    const b = this.backgroundVector;
+    let qb = 0;
+    let qq = 0;
+    for (let d = 0; d < b.length && d < fv.length; d++) qb += (fv[d] as number) * (b[d] as number);
+    for (let d = 0; d < fv.length; d++) qq += (fv[d] as number) ** 2;
+    query.backgroundDot = qb;
+    query.topicNorm = Math.sqrt(Math.max(1e-12, qq - qb * qb));
+  }
+
+  /**
+   * `scores[i]` (and `dots[i]`): the larger of its cosine and its type's best example's, plus the
+   * share of each intent word it has — added in the words' order, rounded as a float32 each time.
+   */
+  private scoreEntry(i: number, qv: Float32Array, dims: number, typeCos: Float32Array, words: number): void {
+    const dot = dotAt(qv, 0, this.matrix, i * dims, dims);
+    const t = typeCos[this.listTypeIndex[i] as number] as number;
+    this.dotBuffer[i] = dot;
+    let s = Math.fround(dot > t ? dot : t);
+    let bits = this.wordBits[i] as number;
+    for (let j = 0; j < words && bits !== 0; j++, bits >>>= 1)
+      if (bits & 1) s = Math.fround(s + (this.shareBuffer[j] as number));
+    this.scoreBuffer[i] = s;
+  }
+
+  /** An upper bound of entry i's projected cosine (`stage1`; a projection of `BOUND_DIMS`+ dims). */
+  private cosineBound(i: number, qv: Float32Array, queryRest: number): number {
+    const m = this.leadMatrix;
+    const at = i * BOUND_DIMS;
+    let bound = queryRest * (this.restNorms[i] as number) + BOUND_SLACK;
+    for (let d = 0; d < BOUND_DIMS; d++) bound += (qv[d] as number) * (m[at + d] as number);
+    return bound;
+  }
+
+  /** An upper bound of entry i's stage-1 score (`stage1`, `scoreEntry`). */
+  private scoreBound(
+    i: number,
+    qv: Float32Array,
+    queryRest: number,
+    typeCos: Float32Array,
+    words: number,
+  ): number {
+    let bound = this.cosineBound(i, qv, queryRest);
+    const t = (typeCos[this.listTypeIndex[i] as number] as number) + BOUND_SLACK;
+    if (t > bound) bound = t;
+    let bits = this.wordBits[i] as number;
+    for (let j = 0; j < words && bits !== 0; j++, bits >>>= 1)
+      if (bits & 1) bound += this.shareBuffer[j] as number;
+    return bound;
+  }
+
+  /** Every entry's score, the intent's words added in order (intents of many words). */
+  private scoreAll(
+    postings: readonly [readonly number[], number][],
+    qv: Float32Array,
+    dims: number,
+    typeCos: Float32Array,
+  ): void {
+    this.wordBits.fill(0);
+    for (let i = 0; i < this.list.length; i++) this.scoreEntry(i, qv, dims, typeCos, 0);
+    const scores = this.scoreBuffer;
+    for (const [post, add] of postings)
+      for (let j = 0; j < post.length; j++) {
+        const i = post[j] as number;
+        scores[i] = (scores[i] as number) + add;
+      }
+  }
+
+  /** The postings of the intent's words (each stem once) and each one's share of the intent. */
+  private intentPostings(query: Query): [readonly number[], number][] {
+    const out: [readonly number[], number][] = [];
+    let total = 0;
+    for (const w of query.words) total += w.weight;
+    if (total <= 0) return out;
+    const seen = new Set<string>();
+    for (const w of query.words) {
+      if (seen.has(w.word.stem)) continue;
+      seen.add(w.word.stem);
+      const post = this.postings.get(w.word.stem);
+      if (post) out.push([post, w.weight / total]);
+    }
+    return out;
+  }
+
   private rebuild(): void {
     if (!this.dirty) return;
+    this.builds++;
     const dims = this.embedder.dimensions;
     this.list = [...this.entries.values()];
     const n = this.list.length;
     const full = new Float32Array(n * dims);
     this.postings = new Map();
     this.listTypeProfiles = [...new Set(this.list.map((e) => e.typeProfile))];
-    this.typeCosBuffer = new Float32Array(this.listTypeProfiles.length);
     const typeIds = new Map(this.listTypeProfiles.map((p, i) => [p, i]));
     this.listTypeIndex = Int32Array.from(this.list, (e) => typeIds.get(e.typeProfile) ?? 0);
     this.generalists = [];
@@ -684,10 +991,22 @@ export class SemanticRouter {
       this.projection = p;
       this.matrix = new Float32Array(n * p.k);
       for (let i = 0; i < n; i++) project(p, full, i * dims, this.matrix, i * p.k);
-      this.queryBuffer = new Float32Array(p.k);
     } else {
       this.projection = null;
       this.matrix = full;
+    }
+    this.restNorms = new Float32Array(n);
+    this.leadMatrix = new Float32Array(0);
+    if (this.projection && this.projection.k >= BOUND_DIMS) {
+      const k = this.projection.k;
+      this.leadMatrix = new Float32Array(n * BOUND_DIMS);
+      for (let i = 0; i < n; i++)
+        this.leadMatrix.set(this.matrix.subarray(i * k, i * k + BOUND_DIMS), i * BOUND_DIMS);
+      for (let i = 0; i < n; i++) {
+        let sq = 0;
+        for (let d = BOUND_DIMS; d < k; d++) sq += (this.matrix[i * k + d] as number) ** 2;
+        this.restNorms[i] = Math.sqrt(sq);
+      }
     }
     // Each retrieval project's component along the background, and the length of the rest.
     const b = this.backgroundVector;
@@ -717,9 +1036,9 @@ export class SemanticRouter {
 
   private matcher(options: { signal?: AbortSignal }): Promise<WordMatcher> {
     if (!this.matcherPromise) {
-      const e = this.embedder;
-      const p = isWordVectorProvider(e)
-        ? e.wordVectors(options).then((t) => new WordMatcher(t))
+      const source = this.wordVectorSource;
+      const p = source
+        ? source.wordVectors(options).then((t) => new WordMatcher(t))
         : Promise.resolve(new WordMatcher(null));
       this.matcherPromise = p;
       p.then(
@@ -744,10 +1063,11 @@ export class SemanticRouter {
    */
   private background(options: { signal?: AbortSignal }): Promise<Float32Array> {
     if (!this.backgroundPromise) {
-      const dims = this.embedder.dimensions;
       const texts = Object.values(this.typeExamples).flatMap((list) => list.map((e) => e.text));
       const p = (texts.length > 0 ? this.embedder.embed(texts, options) : Promise.resolve([])).then(
         (vectors) => {
+          // Read after the embed: an embedder may learn its dimensions from its first reply.
+          const dims = this.embedder.dimensions;
           const mean = new Float32Array(dims);
           for (const v of vectors) {
             const u = unit(v);
@@ -765,11 +1085,18 @@ export class SemanticRouter {
     return this.backgroundPromise;
   }
 
+  /** The stage-1 arrays are stale, and so are analyzed intents (idf, vocabulary and places changed). */
+  private indexChanged(): void {
+    this.dirty = true;
+    this.indexVersion++;
+    this.analyses.clear();
+  }
+
   private removeKey(key: string): boolean {
     const old = this.entries.get(key);
     if (!old) return false;
     this.entries.delete(key);
-    this.dirty = true;
+    this.indexChanged();
     for (const s of old.stems) {
       const n = (this.df.get(s) ?? 1) - 1;
       if (n <= 0) this.df.delete(s);
@@ -834,6 +1161,7 @@ export class SemanticRouter {
             verb: exampleVerb(example.text, matcher),
             actionWords,
             actionDoc: asDoc(actionWords),
+            objectWords: exampleObject(example.text, matcher),
             vector: unit(vectors[i]),
           };
         }),
@@ -864,24 +1192,35 @@ export class SemanticRouter {
     for (const [k, v] of Object.entries(cap.metadata))
       for (const s of metadataStrings(v))
         // Its declared domain says what it is about, as its name does.
-        add(s, SPECIALTY_KEYS.includes(k) ? FIELD_WEIGHT.name : FIELD_WEIGHT.metadata);
+        add(
+          s,
+          SPECIALTY_KEYS.includes(k)
+            ? FIELD_WEIGHT.name
+            : HOST_KEYS.includes(k)
+              ? FIELD_WEIGHT.host
+              : FIELD_WEIGHT.metadata,
+        );
     const actions: ActionProfile[] = [];
     for (const [kind, list] of [
       ['tool', cap.tools],
       ['trigger', cap.triggers],
     ] as const) {
-      for (const a of list) {
+      list.forEach((a, poolIndex) => {
         add(`${a.name} ${a.description}`, FIELD_WEIGHT.action);
         const words = actionInfos(`${a.name} ${a.description}`, matcher);
+        const lead = tokenize(a.name)[0] ?? '';
         actions.push({
           name: a.name,
           kind,
           words,
           doc: asDoc(words),
           nameWords: actionInfos(a.name, matcher),
-          lead: tokenize(a.name)[0] ?? '',
+          lead,
+          poolIndex,
+          reads: READ_VERBS.has(lead),
+          edits: /edit|modify/.test(a.name),
         });
-      }
+      });
     }
     const words = [...byWord].map(([word, field]) => ({ word, field }));
     // Where it is: its place metadata, plus its own name ("front-door" camera) when it has a place.
@@ -909,6 +1248,7 @@ export class SemanticRouter {
       ...contentInfos(name, matcher),
       ...placeNames.flatMap((p) => contentInfos(p, matcher)),
     ]);
+    const topicWords = isRetrieval(cap.type) ? topicWordsOf(cap, words, actions, matcher) : [];
     const hints: [ExampleProfile, number, number][] = [];
     for (const e of typeProfile.examples) {
       if (!e.example.hint) continue;
@@ -921,9 +1261,13 @@ export class SemanticRouter {
       cap,
       key,
       words,
+      wordIds: Int32Array.from(words, (d) => d.word.id),
+      wordFields: Float64Array.from(words, (d) => d.field),
       stems: new Set(words.map((w) => w.word.stem)),
       places,
       actions,
+      tools: actions.filter((a) => a.kind === 'tool'),
+      triggers: actions.filter((a) => a.kind === 'trigger'),
       actionWords,
       typeProfile,
       vector,
@@ -934,6 +1278,10 @@ export class SemanticRouter {
       nameWords,
       hints,
       topic: isRetrieval(cap.type) ? withoutBackground(vector, background) : null,
+      topicWords,
+      anchorable: Uint8Array.from(words, (d) =>
+        !isRetrieval(cap.type) || topicWords.includes(d.word) ? 1 : 0,
+      ),
       negatedWords: uniq(negationsOf(cap.description).flatMap((t) => contentInfos(t, matcher))),
     };
   }
@@ -970,6 +1318,32 @@ export class SemanticRouter {
     matcher: WordMatcher,
     options: { signal?: AbortSignal },
   ): Promise<Query> {
+    const cached = this.analyses.get(text);
+    if (cached) {
+      // Most recently used last.
+      this.analyses.delete(text);
+      this.analyses.set(text, cached);
+      return cached;
+    }
+    const version = this.indexVersion;
+    const query = await this.analyze(text, matcher, options);
+    // Not when the index changed meanwhile (idf, vocabulary, places), nor without a vector (the
+    // embedder failed: the next route tries it again).
+    if (version === this.indexVersion && query.unembedded === null) {
+      this.analyses.set(text, query);
+      if (this.analyses.size > ANALYSIS_CACHE_SIZE) {
+        const oldest = this.analyses.keys().next().value;
+        if (oldest !== undefined) this.analyses.delete(oldest);
+      }
+    }
+    return query;
+  }
+
+  private async analyze(
+    text: string,
+    matcher: WordMatcher,
+    options: { signal?: AbortSignal },
+  ): Promise<Query> {
     const analyzed: AnalyzedIntent = Object.assign(analyzeIntent(rewritePhrases(text)), { text });
     const words: IntentWord[] = [];
     const actionWords: IntentWord[] = [];
@@ -998,10 +1372,12 @@ export class SemanticRouter {
         analyzed.verb === token && !LIGHT_VERBS.has(token) && w.known && w.weight <= COMMON_VERB_WEIGHT;
       const isObject = objectTokens.has(token);
       const base = w.weight * this.idf(w.stem) * factor;
+      const specificity = Math.min(1, base * specific);
       const iw = {
         word: w,
         weight: isVerb ? base * VERB_BOOST : base,
-        specificity: Math.min(1, base * specific),
+        specificity,
+        nameSpecificity: specificity ** NAME_SPECIFICITY_EXPONENT,
         row: rows.length,
       };
       rows.push(w);
@@ -1017,7 +1393,13 @@ export class SemanticRouter {
       seen.add(w);
       // Source code in the request is decisive evidence; "who" → person is a hint.
       const weight = (CODE_WORDS.includes(t) ? 1 : IMPLIED_WEIGHT) * this.idf(w.stem);
-      const iw = { word: w, weight, specificity: weight, row: rows.length };
+      const iw = {
+        word: w,
+        weight,
+        specificity: weight,
+        nameSpecificity: weight ** NAME_SPECIFICITY_EXPONENT,
+        row: rows.length,
+      };
       rows.push(w);
       words.push(iw);
       actionWords.push(iw);
@@ -1032,9 +1414,16 @@ export class SemanticRouter {
     const altTexts = alts.flat().map((w) => w.text);
     const media = mediaOf(analyzed.tokens);
     const givenMedia = givenMediumIn(analyzed.tokens);
-    const [vector] = await this.embedder.embed([[analyzed.body, ...implied, ...altTexts].join(' ')], options);
+    const { vector, unembedded } = await this.embedIntent(
+      [analyzed.body, ...implied, ...altTexts].join(' '),
+      options,
+    );
     const places = new Set<string>();
-    for (const w of words) if (this.placeHeads.has(w.word.stem)) places.add(w.word.stem);
+    // A place some capability is at, or any room of a home: a device in the kitchen does not serve
+    // "the bathroom fan", whether or not anything is in the bathroom.
+    for (const w of words)
+      if (this.placeHeads.has(w.word.stem) || ROOM_STEMS.has(w.word.stem)) places.add(w.word.stem);
+    const placeList = [...places];
     return {
       analyzed,
       words,
@@ -1043,13 +1432,56 @@ export class SemanticRouter {
       topic: withoutBackground(vector ?? new Float32Array(this.embedder.dimensions), this.backgroundVector),
       verb,
       object,
-      sims: matcher.forQuery(rows, alts, SYNONYM_WEIGHT),
-      media,
+      sims: NO_SIMILARITIES,
+      rows,
+      alternatives: alts,
+      typeCos: null,
+      stage1Build: -1,
+      projected: null,
+      topicNorm: 0,
+      backgroundDot: 0,
+      restNorm: 0,
+      media: [...media],
       givenMedia,
       switchTo: switchParticle(analyzed),
-      places,
+      places: placeList,
       typeScores: new Map(),
+      unembedded,
     };
+  }
+
+  /**
+   * The intent's vector. When the embedder fails (a model server that stopped answering), the
+   * route goes on without it — on words, type examples' words and places — rather than failing;
+   * the reason says so. An abort is not a failure of the embedder and is rethrown.
+   */
+  private async embedIntent(
+    text: string,
+    options: { signal?: AbortSignal },
+  ): Promise<{ vector: Float32Array | undefined; unembedded: string | null }> {
+    try {
+      const [vector] = await this.embedder.embed([text], options);
+      if (this.intentEmbedFailing) {
+        this.intentEmbedFailing = false;
+        this.log.info({ embedder: this.embedder.id }, 'the embedder answers again');
+      }
+      return { vector, unembedded: null };
+    } catch (err) {
+      if (options.signal?.aborted === true || (err as { code?: unknown } | null)?.code === 'aborted')
+        throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (!this.intentEmbedFailing) {
+        this.intentEmbedFailing = true;
+        this.log.warn(
+          { embedder: this.embedder.id, err: message },
+          'cannot embed intents: routing on words alone until the embedder answers again',
+        );
+      }
+      return {
+        vector: undefined,
+        unembedded: `intent not embedded by ${this.embedder.id} (${message}): matched on words alone`,
+      };
+    }
   }
 
   /** Weighted share of the intent's words that `doc` covers. */
@@ -1059,7 +1491,7 @@ export class SemanticRouter {
     for (const q of words) {
       let best = 0;
       for (const d of doc) {
-        const s = sims.get(q.row, d.word) * d.field;
+        const s = similarityOf(sims, q.row, d.word) * d.field;
         if (s > best) {
           best = s;
           if (best >= 1) break;
@@ -1081,7 +1513,7 @@ export class SemanticRouter {
     let den = 0;
     for (const w of words) {
       let best = 0;
-      for (const q of intent) best = Math.max(best, sims.get(q.row, w));
+      for (const q of intent) best = Math.max(best, similarityOf(sims, q.row, w));
       num += w.weight * best;
       den += w.weight;
     }
@@ -1111,8 +1543,8 @@ export class SemanticRouter {
   }
 
   private semanticScore(query: Query, entry: Entry): Semantic {
-    const reasons: string[] = [];
     const sims = query.sims;
+    const form = query.analyzed.form;
     // One pass: how much of the intent its words cover, and the strongest single piece of evidence —
     // a rare, specific word it shares ("alpaca", "venv"). A word of its name says what it is, so it
     // counts as more specific than the word alone.
@@ -1121,16 +1553,25 @@ export class SemanticRouter {
     let anchor = 0;
     let anchorWord = '';
     let second = 0;
-    for (const q of query.words) {
+    const words = entry.words;
+    const ids = entry.wordIds;
+    const fields = entry.wordFields;
+    const anchorable = entry.anchorable;
+    const intentWords = query.words;
+    for (let qi = 0; qi < intentWords.length; qi++) {
+      const q = intentWords[qi] as IntentWord;
+      const row = sims.rows[q.row] as SimilarityRow;
       let best = 0;
       let a = 0;
-      const nameSpecificity = Math.sqrt(q.specificity);
-      for (const d of entry.words) {
-        const m = sims.get(q.row, d.word);
+      for (let k = 0; k < ids.length; k++) {
+        let m = row[ids[k] as number] as number;
+        if (!(m >= 0)) m = sims.fill(q.row, (words[k] as DocWord).word);
         if (m === 0) continue;
-        const covered = m * d.field;
+        const field = fields[k] as number;
+        const covered = m * field;
         if (covered > best) best = covered;
-        const ev = m * (d.field >= FIELD_WEIGHT.name ? nameSpecificity : q.specificity * d.field);
+        if (anchorable[k] !== 1) continue;
+        const ev = m * (field >= FIELD_WEIGHT.name ? q.nameSpecificity : q.specificity * field);
         if (ev > a) a = ev;
       }
       num += q.weight * best;
@@ -1147,12 +1588,9 @@ export class SemanticRouter {
     // A general-purpose model takes any topic — but a command only when its verb is a language
     // task it does ("write", "summarize"), not "book" or "order".
     let general = entry.generalist;
-    if (general && query.analyzed.form === 'command' && query.verb) {
-      let v = 0;
-      for (const w of entry.actionWords) v = Math.max(v, sims.get(query.verb.row, w));
-      general = v >= CLEAR;
-    }
-    const floor = query.analyzed.form === 'question' ? GENERALIST_QUESTION_FLOOR : GENERALIST_FLOOR;
+    if (general && form === 'command' && query.verb)
+      general = bestOf(sims, query.verb.row, entry.actionWords) >= CLEAR;
+    const floor = form === 'question' ? GENERALIST_QUESTION_FLOOR : GENERALIST_FLOOR;
     const own = general ? floor + (1 - floor) * matched : matched;
     const examples = this.typeScore(query, entry.typeProfile).score;
     // A retrieval project is about a topic: how near the intent is to it, as a whole text.
@@ -1170,210 +1608,281 @@ export class SemanticRouter {
       TOPIC_SHARE * topic,
     );
     // Any question is the general model's topic: it answers at least at its floor.
-    if (general && query.analyzed.form === 'question') s = Math.max(s, GENERALIST_QUESTION_FLOOR);
-    reasons.push(
-      `matches its description ${formatScore(own)}, examples of ${entry.cap.type} ${formatScore(examples)}` +
-        (anchor > 0.3 ? `, strongest word "${anchorWord}" ${formatScore(anchor)}` : '') +
-        (topic > 0 ? `, its topic ${formatScore(topic)}` : ''),
-    );
-    for (const medium of query.media) {
-      if (entry.generalist && !entry.media.has(medium)) {
-        s *= MEDIUM_MISS;
-        reasons.push(`the intent is about ${medium}; it works with text`);
-      }
-    }
+    if (general && form === 'question') s = Math.max(s, GENERALIST_QUESTION_FLOOR);
+    let notes = 0;
+    if (entry.generalist)
+      for (const medium of query.media)
+        if (!entry.media.has(medium)) {
+          s *= MEDIUM_MISS;
+          notes |= NOTE_MEDIUM_TEXT;
+        }
 
+    let negatedWord = '';
     if (entry.negatedWords.length > 0) {
       // Asking for what it says it cannot do ("the latest news" of a model with "no knowledge of
       // recent events"): the best-matching such word decides.
       let n = 0;
-      let nWord = '';
-      for (const q of query.words)
+      for (const q of intentWords)
         for (const w of entry.negatedWords) {
-          const m = sims.get(q.row, w);
+          const m = similarityOf(sims, q.row, w);
           if (m > n) {
             n = m;
-            nWord = w.text;
+            negatedWord = w.text;
           }
         }
       if (n >= CLEAR) {
         s *= NEGATED;
-        reasons.push(`its description says it does not do "${nWord}"`);
+        notes |= NOTE_NEGATED;
       }
     }
-    if (entry.domainWords.length > 0 && query.analyzed.form !== 'subscribe') {
+    if (entry.domainWords.length > 0 && form !== 'subscribe') {
       let d = 0;
-      for (const w of entry.domainWords) for (const q of query.words) d = Math.max(d, sims.get(q.row, w));
+      for (const w of entry.domainWords)
+        for (const q of intentWords) d = Math.max(d, similarityOf(sims, q.row, w));
       if (d < CLEAR) {
-        s *= OFF_DOMAIN + ((1 - OFF_DOMAIN) * d) / CLEAR;
-        reasons.push(
-          `a specialist in ${entry.domainWords.map((w) => w.text).join(' ')}; the intent is not about it`,
-        );
+        s *= OFF_SPECIALTY + ((1 - OFF_SPECIALTY) * d) / CLEAR;
+        notes |= NOTE_OFF_SPECIALTY;
       }
     }
     if (entry.topic) {
       // A retrieval project answers about its documents' topic: some word besides the verb
       // ("explain", "find") has to be one of its words.
       let d = 0;
-      for (const q of query.words) {
+      for (const q of intentWords) {
         if (q === query.verb || LIGHT_VERBS.has(q.word.text)) continue;
-        for (const w of entry.words) d = Math.max(d, sims.get(q.row, w.word));
+        d = Math.max(d, bestOf(sims, q.row, entry.topicWords));
       }
       // A stand-in ("cria" → alpaca) is evidence enough, and so is the whole intent being on its topic.
       d = Math.max(d, topic);
       if (d < SYNONYM_WEIGHT) {
         s *= OFF_DOMAIN + ((1 - OFF_DOMAIN) * d) / SYNONYM_WEIGHT;
-        reasons.push('no word of the intent besides its verb is about its documents');
+        notes |= NOTE_OFF_TOPIC;
       }
     }
-    if (query.analyzed.form === 'subscribe') {
+    if (form === 'subscribe') {
       let t = -1;
       for (const a of entry.actions)
-        if (a.kind === 'trigger') t = Math.max(t, this.align(query.words, a.doc, sims));
+        if (a.kind === 'trigger') t = Math.max(t, this.align(intentWords, a.doc, sims));
       if (t < 0) {
         s *= NO_TRIGGER;
-        reasons.push('asks to be told when something happens, but it has no triggers');
+        notes |= NOTE_NO_TRIGGERS;
       } else {
         s = (1 - TRIGGER_SHARE) * s + TRIGGER_SHARE * t;
       }
     } else if (query.verb) {
       // A command must be something one of its tools does: its verb, or its object in a tool's name.
-      const verb = query.verb;
-      let v = 0;
-      for (const w of entry.actionWords) v = Math.max(v, sims.get(verb.row, w));
+      let v = bestOf(sims, query.verb.row, entry.actionWords);
       for (const a of entry.actions) {
         if (a.kind !== 'tool') continue;
         // Every content word of its name must be there: "reviews" alone is not `review_code`.
         let covered = 0;
         let count = 0;
         for (const n of a.nameWords) {
-          if (LIGHT_VERBS.has(n.text) || PARTICLES.has(n.text)) continue;
           let m = 0;
-          for (const q of query.words) m = Math.max(m, sims.get(q.row, n));
-          covered += m;
-          count++;
+          for (const q of intentWords) m = Math.max(m, similarityOf(sims, q.row, n));
+          if (!LIGHT_VERBS.has(n.text) && !PARTICLES.has(n.text)) {
+            covered += m;
+            count++;
+          }
+          v = Math.max(v, 0.85 * 0.9 * m);
         }
         if (count > 0) v = Math.max(v, (0.9 * covered) / count);
-        for (const n of a.nameWords)
-          for (const q of query.words) v = Math.max(v, 0.85 * 0.9 * sims.get(q.row, n));
       }
       if (v < CLEAR) {
         s *= VERB_MISS + ((1 - VERB_MISS) * v) / CLEAR;
-        reasons.push(`none of its tools does "${verb.word.text}"`);
+        notes |= NOTE_VERB_MISS;
       }
     }
-    if (
-      query.switchTo &&
-      !entry.actions.some((a) => a.kind === 'tool' && a.nameWords.some((w) => w.text === query.switchTo))
-    ) {
+    if (query.switchTo && !switches(entry, query.switchTo)) {
       s *= VERB_MISS;
-      reasons.push(`none of its tools switches "${query.switchTo}"`);
+      notes |= NOTE_SWITCH_MISS;
     }
-    if (query.object.length > 0 && !entry.generalist && query.analyzed.form === 'command') {
+    if (query.object.length > 0 && !entry.generalist && form === 'command') {
       // Any word of the object phrase will do ("a watercolor-style *logo*").
       let o = 0;
       for (const object of query.object) {
-        for (const d of entry.words) o = Math.max(o, sims.get(object.row, d.word));
-        for (const e of entry.typeProfile.examples)
-          for (const w of e.words) o = Math.max(o, sims.get(object.row, w));
+        for (const d of words) o = Math.max(o, similarityOf(sims, object.row, d.word));
+        for (const e of entry.typeProfile.examples) o = Math.max(o, bestOf(sims, object.row, e.objectWords));
       }
       if (o < CLEAR) {
         s *= OBJECT_MISS + ((1 - OBJECT_MISS) * o) / CLEAR;
-        reasons.push(`it knows nothing like "${query.object.map((w) => w.word.text).join(' ')}"`);
+        notes |= NOTE_OBJECT_MISS;
       }
     }
-    if (query.media.size > 0 && !entry.generalist) {
-      const media = [...query.media];
-      if (media.some((m) => entry.media.has(m))) {
+    if (query.media.length > 0 && !entry.generalist) {
+      if (query.media.some((m) => entry.media.has(m))) {
         if (query.givenMedia && entry.producesOnly) {
           s *= OTHER_MEDIUM;
-          reasons.push(`the intent brings its own ${media.join(' and ')}; it only makes new ones`);
+          notes |= NOTE_GIVEN_MEDIUM;
         } else {
           s += MEDIUM_BONUS * (1 - s);
-          reasons.push(`works with ${media.join(' and ')}, as the intent asks`);
+          notes |= NOTE_MEDIUM_BONUS;
         }
       } else if (entry.media.size > 0) {
         s *= OTHER_MEDIUM;
-        reasons.push(`the intent is about ${media.join(' and ')}; it works with another medium`);
+        notes |= NOTE_OTHER_MEDIUM;
       }
     }
-    if (query.places.size > 0 && entry.places.size > 0) {
-      const missing = [...query.places].filter((p) => !entry.places.has(p));
-      if (missing.length > 0) {
-        s *= PLACE_MISMATCH;
-        reasons.push(`intent names ${missing.join(', ')}; it is elsewhere`);
-      }
+    if (query.places.length > 0 && entry.places.size > 0) {
+      for (const p of query.places)
+        if (!hasPlace(entry.places, p)) {
+          s *= PLACE_MISMATCH;
+          notes |= NOTE_PLACE_MISMATCH;
+          break;
+        }
     }
-    return { semantic: Math.max(0, Math.min(1, s)), reasons };
+    return {
+      semantic: Math.max(0, Math.min(1, s)),
+      own,
+      examples,
+      anchor,
+      anchorWord,
+      topic,
+      notes,
+      negatedWord,
+    };
+  }
+
+  /** The reasons for a semantic score, in the order its factors applied. */
+  private reasonsOf(query: Query, entry: Entry, sem: Semantic): string[] {
+    const reasons = [
+      `matches its description ${formatScore(sem.own)}, examples of ${entry.cap.type} ${formatScore(sem.examples)}` +
+        (sem.anchor > 0.3 ? `, strongest word "${sem.anchorWord}" ${formatScore(sem.anchor)}` : '') +
+        (sem.topic > 0 ? `, its topic ${formatScore(sem.topic)}` : ''),
+    ];
+    const notes = sem.notes;
+    if (notes & NOTE_MEDIUM_TEXT)
+      for (const medium of query.media)
+        if (!entry.media.has(medium)) reasons.push(`the intent is about ${medium}; it works with text`);
+    if (notes & NOTE_NEGATED) reasons.push(`its description says it does not do "${sem.negatedWord}"`);
+    if (notes & NOTE_OFF_SPECIALTY)
+      reasons.push(
+        `a specialist in ${entry.domainWords.map((w) => w.text).join(' ')}; the intent is not about it`,
+      );
+    if (notes & NOTE_OFF_TOPIC) reasons.push('no word of the intent besides its verb is about its documents');
+    if (notes & NOTE_NO_TRIGGERS)
+      reasons.push('asks to be told when something happens, but it has no triggers');
+    if (notes & NOTE_VERB_MISS) reasons.push(`none of its tools does "${query.verb?.word.text ?? ''}"`);
+    if (notes & NOTE_SWITCH_MISS) reasons.push(`none of its tools switches "${query.switchTo ?? ''}"`);
+    if (notes & NOTE_OBJECT_MISS)
+      reasons.push(`it knows nothing like "${query.object.map((w) => w.word.text).join(' ')}"`);
+    const media = query.media.join(' and ');
+    if (notes & NOTE_GIVEN_MEDIUM) reasons.push(`the intent brings its own ${media}; it only makes new ones`);
+    if (notes & NOTE_MEDIUM_BONUS) reasons.push(`works with ${media}, as the intent asks`);
+    if (notes & NOTE_OTHER_MEDIUM) reasons.push(`the intent is about ${media}; it works with another medium`);
+    if (notes & NOTE_PLACE_MISMATCH) {
+      const missing = query.places.filter((p) => !hasPlace(entry.places, p));
+      reasons.push(`intent names ${missing.join(', ')}; it is elsewhere`);
+    }
+    if (notes & NOTE_GENERAL_YIELDS)
+      reasons.push('general-purpose: yields to a specialist that matches about as well');
+    return reasons;
   }
 
   private chooseTool(query: Query, entry: Entry): ToolChoice | null {
-    const want: ActionKind = query.analyzed.form === 'subscribe' ? 'trigger' : 'tool';
-    let pool = entry.actions.filter((a) => a.kind === want);
-    if (pool.length === 0) pool = entry.actions.filter((a) => a.kind === 'tool');
+    let pool = query.analyzed.form === 'subscribe' ? entry.triggers : entry.tools;
+    if (pool.length === 0) pool = entry.tools;
     const only = pool[0];
     if (!only) return null;
     if (pool.length === 1) return { name: only.name, kind: only.kind, score: 1 };
+    const poolKind = only.kind;
     const sims = query.sims;
     // Words that tell tools apart: not light verbs ("turn"), not the capability's own name or place.
     const words = query.actionWords.filter(
-      (q) => !LIGHT_VERBS.has(q.word.text) && !entry.nameWords.some((n) => sims.get(q.row, n) >= 0.9),
+      (q) => !LIGHT_VERBS.has(q.word.text) && bestOf(sims, q.row, entry.nameWords) < 0.9,
     );
-    // A word of the tool's name says more than a word of its description.
-    const matches = pool.map((a) =>
-      words.map((q) => {
-        let m = 0;
-        for (const w of a.nameWords) m = Math.max(m, sims.get(q.row, w));
-        for (const w of a.words) m = Math.max(m, TOOL_DESCRIPTION_SHARE * sims.get(q.row, w));
-        return m;
-      }),
-    );
-    const total = words.reduce((sum, q) => sum + q.weight, 0) || 1;
+    const nw = words.length;
+    const np = pool.length;
+    // A word of the tool's name says more than a word of its description: matches[i * nw + j].
+    if (this.matchBuffer.length < np * nw) this.matchBuffer = new Float64Array(2 * np * nw);
+    const matches = this.matchBuffer;
+    for (let i = 0; i < np; i++) {
+      const a = pool[i] as ActionProfile;
+      for (let j = 0; j < nw; j++) {
+        const row = (words[j] as IntentWord).row;
+        let m = bestOf(sims, row, a.nameWords);
+        for (const w of a.words) m = Math.max(m, TOOL_DESCRIPTION_SHARE * similarityOf(sims, row, w));
+        matches[i * nw + j] = m;
+      }
+    }
+    let total = 0;
+    for (const q of words) total += q.weight;
+    total = total || 1;
     // Example utterances of the type that name a tool kind ("dim the lights → set_brightness"),
-    // compared with particles kept, so "lights on" and "lights off" differ.
-    const hintOf = new Map<ActionProfile, number>();
-    const exampleScore = new Map<ExampleProfile, number>();
+    // compared with particles kept, so "lights on" and "lights off" differ. (An entry's hints come
+    // grouped by example.)
+    const hints =
+      this.hintBuffer.length < np ? (this.hintBuffer = new Float64Array(2 * np)) : this.hintBuffer;
+    hints.fill(0, 0, np);
+    let lastExample: ExampleProfile | null = null;
+    let es = 0;
     for (const [e, i, m] of entry.hints) {
       const a = entry.actions[i] as ActionProfile;
-      if (!pool.includes(a)) continue;
-      let es = exampleScore.get(e);
-      if (es === undefined) {
+      if (a.kind !== poolKind) continue;
+      const at = a.poolIndex;
+      if (e !== lastExample) {
         es = harmonic(this.align(words, e.actionDoc, sims), this.coverage(e.actionWords, words, sims));
-        exampleScore.set(e, es);
+        lastExample = e;
       }
-      hintOf.set(a, Math.max(hintOf.get(a) ?? 0, es * m));
+      hints[at] = Math.max(hints[at] as number, es * m);
     }
-    let best: ToolChoice | null = null;
+    let bestAt = -1;
     let bestRaw = -Infinity;
-    pool.forEach((a, i) => {
+    let bestAbs = 0;
+    for (let i = 0; i < np; i++) {
+      const a = pool[i] as ActionProfile;
       // Each word counts by how much better this tool matches it than the tools on average.
       let lex = 0;
       let abs = 0;
-      words.forEach((q, j) => {
-        const m = (matches[i] as number[])[j] as number;
+      for (let j = 0; j < nw; j++) {
+        const q = words[j] as IntentWord;
+        const m = matches[i * nw + j] as number;
         let mean = 0;
-        for (const row of matches) mean += row[j] as number;
-        mean /= matches.length;
+        for (let r = 0; r < np; r++) mean += matches[r * nw + j] as number;
+        mean /= np;
         lex += q.weight * (m - mean);
         abs += q.weight * m;
-      });
-      const hint = hintOf.get(a) ?? 0;
+      }
+      const hint = hints[i] as number;
       let raw = lex / total + HINT_SHARE * hint;
       // A question asks to read something ("is the door locked?"), not to change it.
-      if (query.analyzed.form === 'question' && a.kind === 'tool' && READ_VERBS.has(a.lead))
-        raw += QUESTION_READ_BONUS;
+      if (query.analyzed.form === 'question' && a.kind === 'tool' && a.reads) raw += QUESTION_READ_BONUS;
       // Editing needs a picture or sound to edit.
-      if (!query.givenMedia && /edit|modify/.test(a.name)) raw -= EDIT_WITHOUT_MEDIUM;
+      if (!query.givenMedia && a.edits) raw -= EDIT_WITHOUT_MEDIUM;
       if (raw > bestRaw) {
         bestRaw = raw;
-        best = { name: a.name, kind: a.kind, score: round(Math.min(1, 0.6 * (abs / total) + 0.4 * hint)) };
+        bestAt = i;
+        bestAbs = abs;
       }
-    });
-    return best;
+    }
+    if (bestAt < 0) return null;
+    const chosen = pool[bestAt] as ActionProfile;
+    return {
+      name: chosen.name,
+      kind: chosen.kind,
+      score: round(Math.min(1, 0.6 * (bestAbs / total) + 0.4 * (hints[bestAt] as number))),
+    };
   }
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+/** The best similarity of query word number `row` to any of `words` (0 for none). */
+function bestOf(sims: QuerySimilarities, row: number, words: readonly WordInfo[]): number {
+  let best = 0;
+  for (let k = 0; k < words.length; k++) {
+    const m = similarityOf(sims, row, words[k] as WordInfo);
+    if (m > best) best = m;
+  }
+  return best;
+}
+
+/** Whether one of its tools is named for switching `on` or `off`. */
+function switches(entry: Entry, to: string): boolean {
+  for (const a of entry.actions)
+    if (a.kind === 'tool') for (const w of a.nameWords) if (w.text === to) return true;
+  return false;
+}
 
 // Maps, not the object: an intent word such as "constructor" must not find Object's.
 const SYNONYMS_BY_WORD = new Map<string, readonly string[]>(Object.entries(SYNONYMS));
@@ -1409,6 +1918,16 @@ const MEDIUM_BY_WORD = new Map<string, Medium>(
 /** The medium a word (or its stem) names, if any. */
 function mediumOf(token: string): Medium | undefined {
   return MEDIUM_BY_WORD.get(token) ?? MEDIUM_BY_WORD.get(stemOf(token));
+}
+
+const ROOM_STEMS: ReadonlySet<string> = new Set(ROOM_WORDS.map(stemOf));
+
+/** Whether a place (a stem) is among `places`, or a short form of one of them ("hall" → hallway). */
+function hasPlace(places: ReadonlySet<string>, place: string): boolean {
+  if (places.has(place)) return true;
+  for (const p of places)
+    if (Math.min(p.length, place.length) >= 4 && (p.startsWith(place) || place.startsWith(p))) return true;
+  return false;
 }
 
 /** Words after which a medium is what something is for or about, not what is worked on. */
@@ -1507,14 +2026,38 @@ function objectPhrase(analyzed: AnalyzedIntent): Set<string> {
 
 /** "on"/"off" directly after a leading light verb ("switch off the fan", "turn the fan off"). */
 function switchParticle(analyzed: AnalyzedIntent): string | null {
-  if (analyzed.form !== 'command' || !analyzed.verb || !LIGHT_VERBS.has(analyzed.verb)) return null;
   const t = analyzed.tokens;
+  if (analyzed.form === 'command' && analyzed.verb === null) {
+    // A thing named and switched: "desk lamp off", "lamp on please".
+    for (let i = t.length - 1; i > 0; i--) {
+      const w = t[i] as string;
+      if (w === 'on' || w === 'off') return w;
+    }
+    return null;
+  }
+  if (analyzed.form !== 'command' || !analyzed.verb || !LIGHT_VERBS.has(analyzed.verb)) return null;
   const at = t.indexOf(analyzed.verb);
   for (let i = at + 1; i < Math.min(t.length, at + 5); i++) {
     const w = t[i] as string;
     if (w === 'on' || w === 'off') return w;
   }
   return null;
+}
+
+/**
+ * What an example utterance acts on: its content words up to the first preposition, light verbs
+ * left out ("lower *the lights* for a movie", "turn on *the air conditioner*") — not the words of
+ * what it is for ("movie"), which say nothing of what a capability of the type can act on.
+ */
+function exampleObject(text: string, matcher: WordMatcher): WordInfo[] {
+  const out: WordInfo[] = [];
+  for (const t of tokenize(text)) {
+    if (out.length > 0 && OBJECT_END.has(t)) break;
+    if (STOP_WORDS.has(t) || PARTICLES.has(t) || LIGHT_VERBS.has(t) || /^\d+$/.test(t)) continue;
+    out.push(matcher.word(t));
+    if (out.length === 4) break;
+  }
+  return uniq(out);
 }
 
 function exampleVerb(text: string, matcher: WordMatcher): WordInfo | null {
@@ -1559,6 +2102,22 @@ function hintMatch(hint: string, nameWords: readonly WordInfo[], matcher: WordMa
   return (
     (matched / hintWords.length) * (0.5 + (0.5 * Math.min(matched, nameWords.length)) / nameWords.length)
   );
+}
+
+/** What a retrieval project's documents are about: its words but its tools' names (see `Entry`). */
+function topicWordsOf(
+  cap: Capability,
+  words: readonly DocWord[],
+  actions: readonly ActionProfile[],
+  matcher: WordMatcher,
+): WordInfo[] {
+  const domain = new Set(
+    SPECIALTY_KEYS.flatMap((k) => metadataStrings(cap.metadata[k]))
+      .flatMap((t) => contentInfos(t, matcher))
+      .map((w) => w.stem),
+  );
+  const doing = new Set(actions.flatMap((a) => a.nameWords).map((w) => w.stem));
+  return words.map((d) => d.word).filter((w) => domain.has(w.stem) || !doing.has(w.stem));
 }
 
 /** A retrieval project (`rag`, `rag/...`): it answers from documents about a topic. */

@@ -14,4 +14,11 @@ describe('multi-word expressions', () => {
   it('leaves the words alone inside other words', () => {
     expect(rewritePhrases('a lookup table')).toBe('a lookup table');
   });
+
+  it('reads a level raised or lowered as adjusting it, whatever the verb and the object', () => {
+    expect(rewritePhrases('bump the thermostat up to 72')).toBe('adjust the thermostat  to 72');
+    expect(rewritePhrases('turn up the heat')).toBe('adjust the heat');
+    expect(rewritePhrases('turn the volume down a bit')).toBe('adjust the volume  a bit');
+    expect(rewritePhrases('show up on time')).toBe('show up on time');
+  });
 });

@@ -28,6 +28,10 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   // Slang for switching.
   kill: ['off', 'stop'],
   cut: ['off'],
+  // Sound level.
+  quiet: ['noise', 'sound'],
+  noisy: ['noise', 'loud'],
+  decibel: ['noise', 'sound'],
   // Notification.
   buzz: ['notify', 'notification'],
   ping: ['notify', 'notification'],
@@ -42,6 +46,11 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   chilly: ['cold'],
   boiling: ['hot'],
   humid: ['humidity'],
+  overheat: ['hot', 'temperature'],
+  overheating: ['hot', 'temperature'],
+  ac: ['air', 'cooling', 'conditioning'],
+  aircon: ['air', 'cooling', 'conditioning'],
+  heater: ['heating', 'furnace'],
   muggy: ['humidity'],
   damp: ['humidity'],
   // Seeing and pictures.
@@ -78,6 +87,22 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   essay: ['writing'],
   story: ['writing'],
   lyrics: ['writing', 'poem'],
+  // Words of programming work.
+  function: ['code'],
+  method: ['code'],
+  variable: ['code'],
+  bug: ['code', 'fix'],
+  snippet: ['code'],
+  script: ['code'],
+  compile: ['code'],
+  compiler: ['code'],
+  syntax: ['code'],
+  repo: ['code'],
+  api: ['code'],
+  json: ['code'],
+  yaml: ['code', 'config'],
+  dockerfile: ['code', 'config'],
+  programming: ['code'],
   // Programming languages and tools stand for code.
   bash: ['code', 'script', 'shell'],
   shell: ['script', 'code'],
@@ -117,6 +142,16 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   appointment: ['event', 'calendar'],
   meeting: ['event', 'calendar'],
   schedule: ['calendar', 'event'],
+  // Household money: accounts and documents the word vectors do not tie to finance.
+  ira: ['retirement'],
+  roth: ['retirement'],
+  '401k': ['retirement'],
+  pension: ['retirement'],
+  paycheck: ['income', 'salary'],
+  deductible: ['tax'],
+  deduction: ['tax'],
+  groceries: ['spending', 'expenses'],
+  utilities: ['bills', 'expenses'],
   // Security.
   burglar: ['intrusion', 'security'],
   intruder: ['intrusion', 'security'],
@@ -133,7 +168,12 @@ export const PHRASES: readonly (readonly [RegExp, string])[] = [
   [/\bout loud\b/gi, 'aloud'],
   [/\bread\b(.*)\baloud\b/gi, 'speak$1aloud'],
   [/\blook up\b/gi, 'search'],
-  [/\bturn (?:it |this |that )?(?:up|down)\b/gi, 'adjust'],
+  // "turn it up", "bump the thermostat up", "crank up the heat": a level, whatever the verb.
+  [/\b(?:turn|bump|crank|dial|kick|knock|ramp|jack|push) (?:up|down)\b/gi, 'adjust'],
+  [
+    /\b(?:turn|bump|crank|dial|kick|knock|ramp|jack|push) ((?:(?!up\b|down\b)[\w']+ ){0,3}?)(?:up|down)\b/gi,
+    'adjust $1',
+  ],
 ];
 
 /** The intent with `PHRASES` rewritten (case and everything else kept as is). */
@@ -142,6 +182,43 @@ export function rewritePhrases(text: string): string {
   for (const [re, to] of PHRASES) out = out.replace(re, to);
   return out;
 }
+
+/**
+ * Rooms and places of a home, one word each. An intent that names one is about that place: a
+ * capability placed elsewhere is not for it, even when no capability is there.
+ */
+export const ROOM_WORDS: readonly string[] = [
+  'kitchen',
+  'bathroom',
+  'bedroom',
+  'nursery',
+  'hallway',
+  'hall',
+  'garage',
+  'basement',
+  'attic',
+  'porch',
+  'patio',
+  'deck',
+  'balcony',
+  'yard',
+  'backyard',
+  'garden',
+  'driveway',
+  'office',
+  'study',
+  'den',
+  'lounge',
+  'pantry',
+  'laundry',
+  'closet',
+  'cellar',
+  'loft',
+  'foyer',
+  'entryway',
+  'playroom',
+  'shed',
+];
 
 /** How much a stand-in counts against the word it stands in for. */
 export const SYNONYM_WEIGHT = 0.7;

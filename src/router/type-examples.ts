@@ -31,6 +31,7 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'help me plan a weekly meal menu → chat',
     'give me tips for a job interview → chat',
     'proofread my cover letter → chat',
+    'give me a recipe for banana bread → chat',
   ],
   'llm/embed': [
     'compute embeddings for these sentences → embed',
@@ -39,12 +40,15 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'cluster these notes by topic → embed',
     'find near-duplicate paragraphs → similarity',
     'score how related two pieces of text are → similarity',
+    'group similar support tickets together → embed',
   ],
   'audio/transcribe': [
     'transcribe this audio file → transcribe',
     'convert this voice memo to text → transcribe',
     'get a written transcript of the interview → transcribe',
     'speech to text for this podcast episode → transcribe',
+    'type up the lecture recording → transcribe',
+    'what did they say in this voicemail → transcribe',
     'add captions to this clip → subtitles',
     'generate an srt file for the movie → subtitles',
   ],
@@ -54,6 +58,8 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'convert this text to speech → synthesize',
     'narrate this article with a voice → synthesize',
     'save this message as a spoken mp3 → synthesize',
+    'make an announcement over the speaker → speak',
+    'turn this text into an mp3 → synthesize',
   ],
   'audio/capture': [
     'record audio with the microphone for ten minutes → record',
@@ -73,6 +79,10 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'what kind of bird is this → classify',
     'recognize the object in the image → classify',
     'which of these labels fits the image best → classify_with_labels',
+    'sort these pictures into the categories i give you → classify_with_labels',
+    'was this photo taken indoors or outdoors → classify_with_labels',
+    'tag my photos by what is in them → classify',
+    'what species of tree is this → classify',
   ],
   'vision/detect': [
     'detect objects in this image → detect',
@@ -115,6 +125,7 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'is the phone moving → get_activity',
     'alert me if the phone is shaken → shake',
     'warn me if the device falls → drop',
+    'have i been active today → get_activity',
   ],
   'sensor/contact': [
     'did i leave a window open → get_state',
@@ -229,6 +240,11 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'get the text of this web page → fetch_page',
     'what is the weather forecast for the weekend → search',
     'who won the match yesterday → search',
+    'find reviews of a cordless drill → search',
+    'is the post office open on saturday → search',
+    'how late is the bakery open tonight → search',
+    'compare prices for a new washing machine → search',
+    'download the article at this link → fetch_page',
     'what is the price of a plane ticket to chicago → search',
   ],
   calendar: [
@@ -238,6 +254,7 @@ const RAW: Readonly<Record<string, readonly string[]>> = {
     'add a meeting to the calendar → create_event',
     'find an open slot for a meeting → find_free_slot',
     'remind me before my next meeting → reminder',
+    'put a dentist visit on the calendar for monday → create_event',
   ],
   'email/send': [
     'send an email to my boss → send_email',

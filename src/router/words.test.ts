@@ -98,4 +98,15 @@ describe('WordMatcher.forQuery', () => {
     const late = m.word('kitten');
     expect(sims.get(0, late)).toBeCloseTo(m.similarity(cat, late), 6);
   });
+
+  it('gives a word the table lacks the vector of its base form ("kittens" → kitten)', () => {
+    const m = matcher();
+    const kittens = m.word('kittens');
+    expect(kittens.known).toBe(true);
+    expect(m.similarity(kittens, m.word('cat'))).toBeCloseTo(
+      m.similarity(m.word('kitten'), m.word('cat')),
+      6,
+    );
+    expect(m.word('truckers').known).toBe(false);
+  });
 });

@@ -45,10 +45,32 @@ export function lexicalMatch(a: WordInfo, b: WordInfo): number {
   return 0;
 }
 
-/** Similarities of a few query words against any word, memoized for one query. */
+/**
+ * A kept row of similarities, indexed by word id: a word's own (rounded to float32), or a word's
+ * with stand-ins (the best of its own and a stand-in's × the stand-in weight, exactly as computed).
+ * One array type for both, so the scoring loops read one kind of array.
+ */
+export type SimilarityRow = Float64Array;
+
+/** Similarities of a few query words against any word, memoized across queries. */
 export interface QuerySimilarities {
+  /**
+   * One row per query word: its similarity to the word of each id — or, when higher, a stand-in's
+   * scaled by the stand-in weight — NaN until computed. Read `rows[row][w.id]` and call `fill` when
+   * it is not a number (`similarityOf` does both).
+   */
+  readonly rows: readonly SimilarityRow[];
+  /** Computes `rows[row][w.id]` (stores it when the row is long enough) and returns it. */
+  fill(row: number, w: WordInfo): number;
   /** Similarity of query word number `row` to `w`. */
   get(row: number, w: WordInfo): number;
+}
+
+/** `sims.get(row, w)` without a call on the common path (the value is kept). */
+export function similarityOf(sims: QuerySimilarities, row: number, w: WordInfo): number {
+  const s = (sims.rows[row] as SimilarityRow)[w.id] as number;
+  // NaN (not yet computed) and undefined (a word interned after the query began) fail this.
+  return s >= 0 ? s : sims.fill(row, w);
 }
 
 function computeSimilarity(a: WordInfo, b: WordInfo): number {
@@ -62,24 +84,37 @@ function computeSimilarity(a: WordInfo, b: WordInfo): number {
   return s;
 }
 
-/** `computeSimilarity(q, w)`, or an alternative's (scaled by `weight`) when that is higher. */
-function similarityWithAlternatives(
-  q: WordInfo,
-  alts: readonly WordInfo[] | undefined,
-  weight: number,
-  w: WordInfo,
-): number {
-  let s = computeSimilarity(q, w);
-  if (alts && s < 1)
-    for (const a of alts) {
-      const t = weight * computeSimilarity(a, w);
-      if (t > s) s = t;
-    }
-  return s;
+/** Endings tried, in order, on a word the table does not know: [ending, replacement]. */
+const INFLECTIONS: readonly (readonly [string, string])[] = [
+  ['ies', 'y'],
+  ['ied', 'y'],
+  ['es', ''],
+  ['s', ''],
+  ['ed', ''],
+  ['ed', 'e'],
+  ['ing', ''],
+  ['ing', 'e'],
+];
+
+/**
+ * The table index of a word, or of its base form when the table only knows that ("overheats" →
+ * overheat): the 100,000-word table holds the common inflections, not every one. -1 when neither.
+ */
+function baseFormIndex(table: WordVectorTable, text: string): number {
+  const index = table.indexOf(text);
+  if (index >= 0 || text.length < 5 || /\d/.test(text)) return index;
+  for (const [ending, replacement] of INFLECTIONS) {
+    if (!text.endsWith(ending) || text.length - ending.length < 3) continue;
+    const base = table.indexOf(text.slice(0, -ending.length) + replacement);
+    if (base >= 0) return base;
+  }
+  return -1;
 }
 
-/** Similarity cells kept across queries (~16 MB of `Float32Array`): rows are dropped beyond it. */
-const MAX_SIMILARITY_CELLS = 4_000_000;
+const NO_WORDS: readonly WordInfo[] = [];
+
+/** Similarity cells kept across queries (16 MB of `Float64Array`): rows are dropped beyond it. */
+const MAX_SIMILARITY_CELLS = 2_000_000;
 
 export class WordMatcher {
   private readonly table: WordVectorTable | null;
@@ -92,7 +127,7 @@ export class WordMatcher {
    * changes, so rows are kept from one query to the next: the words people use recur, and each
    * pair is computed once. Bounded by `MAX_SIMILARITY_CELLS` (all rows are dropped beyond it).
    */
-  private readonly rows = new Map<number, Float32Array>();
+  private readonly rows = new Map<number | string, SimilarityRow>();
   private capacity = 0;
 
   constructor(table: WordVectorTable | null) {
@@ -107,7 +142,7 @@ export class WordMatcher {
   word(text: string): WordInfo {
     let w = this.words.get(text);
     if (!w) {
-      const index = this.table ? this.table.indexOf(text) : -1;
+      const index = this.table ? baseFormIndex(this.table, text) : -1;
       const known = index >= 0;
       const weight = /\d/.test(text)
         ? 0.15
@@ -157,47 +192,36 @@ export class WordMatcher {
       this.rows.clear();
     }
     const cap = this.capacity;
-    const needed = words.length + alternatives.reduce((n, a) => n + a.length, 0);
-    if ((this.rows.size + needed) * cap > MAX_SIMILARITY_CELLS) this.rows.clear();
-    const own = words.map((w) => this.row(w));
-    const alts = words.map((_, i) => (alternatives[i] ?? []).map((a) => this.row(a)));
-    return {
-      get(row: number, w: WordInfo): number {
-        const id = w.id;
-        if (id >= cap)
-          return similarityWithAlternatives(words[row] as WordInfo, alternatives[row], alternativeWeight, w);
-        const r = own[row] as Float32Array;
-        let s = r[id] as number;
-        if (s !== s) {
-          s = Math.fround(computeSimilarity(words[row] as WordInfo, w));
-          r[id] = s;
+    if ((this.rows.size + words.length) * cap > MAX_SIMILARITY_CELLS) this.rows.clear();
+    const alts = words.map((_, i) => alternatives[i] ?? NO_WORDS);
+    const rows = words.map((w, i) => this.row(w, alts[i] as readonly WordInfo[], alternativeWeight));
+    const fill = (row: number, w: WordInfo): number => {
+      const q = words[row] as WordInfo;
+      const qAlts = alts[row] as readonly WordInfo[];
+      let s = Math.fround(computeSimilarity(q, w));
+      if (s < 1)
+        for (const a of qAlts) {
+          const t = Math.fround(computeSimilarity(a, w)) * alternativeWeight;
+          if (t > s) s = t;
         }
-        if (s < 1) {
-          const altRows = alts[row] as Float32Array[];
-          for (let k = 0; k < altRows.length; k++) {
-            const ar = altRows[k] as Float32Array;
-            let t = ar[id] as number;
-            if (t !== t) {
-              t = Math.fround(
-                computeSimilarity((alternatives[row] as readonly WordInfo[])[k] as WordInfo, w),
-              );
-              ar[id] = t;
-            }
-            t *= alternativeWeight;
-            if (t > s) s = t;
-          }
-        }
-        return s;
-      },
+      if (w.id < cap) (rows[row] as SimilarityRow)[w.id] = s;
+      return s;
     };
+    const sims: QuerySimilarities = { rows, fill, get: (row, w) => similarityOf(sims, row, w) };
+    return sims;
   }
 
-  /** The kept similarity row of `w` (created empty, all NaN). */
-  private row(w: WordInfo): Float32Array {
-    let r = this.rows.get(w.id);
+  /**
+   * The kept similarity row of `w` with its stand-ins `alts` at `weight` (created empty, all NaN):
+   * a word's similarities never change, and neither do its stand-ins', so a row is kept per word
+   * and set of stand-ins.
+   */
+  private row(w: WordInfo, alts: readonly WordInfo[], weight: number): SimilarityRow {
+    const key = alts.length === 0 ? w.id : `${w.id}|${weight}|${alts.map((a) => a.id).join(',')}`;
+    let r = this.rows.get(key);
     if (!r) {
-      r = new Float32Array(this.capacity).fill(NaN);
-      this.rows.set(w.id, r);
+      r = new Float64Array(this.capacity).fill(NaN);
+      this.rows.set(key, r);
     }
     return r;
   }

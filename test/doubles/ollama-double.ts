@@ -7,10 +7,25 @@
  *
  * Choices of this double where the docs say nothing: `/api/embed` refuses models without the
  * `embedding` capability (HTTP 400), and `/api/chat` refuses embedding-only models (HTTP 400).
+ * Its embeddings are a hash of the whole text by default (`embedding: 'hash'`: equal texts, equal
+ * vectors), or a hashed bag of words (`embedding: 'bag-of-words'`: texts that share words are
+ * close, as a real embedding model's would be); `embedOverride` scripts a raw `/api/embed` answer.
  */
 import type { ServerResponse } from 'node:http';
 import type { DoubleKnobs, DoubleReply, RecordedRequest } from './double-server.js';
 import { DoubleServer, fakeEmbedding } from './double-server.js';
+
+/** How the double turns a text into a vector. */
+export type OllamaDoubleEmbedding = 'hash' | 'bag-of-words';
+
+/** A raw `/api/embed` answer: the status and the body text, sent as `application/json`. */
+export interface RawEmbedAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Scripts `/api/embed`: the answer for these inputs (the request's number, from 0), or null to answer normally. */
+export type EmbedOverride = (inputs: readonly string[], call: number) => RawEmbedAnswer | null;
 
 export interface OllamaDoubleModel {
   /** `llama3.2:3b` */
@@ -35,6 +50,9 @@ export interface OllamaDoubleInit extends Partial<DoubleKnobs> {
   readonly embeddingDimensions?: number;
   /** Answer `/api/tags` with this error (the server is up but cannot list its models). */
   readonly listingError?: { readonly status: number; readonly message: string } | null;
+  /** Default `hash`. */
+  readonly embedding?: OllamaDoubleEmbedding;
+  readonly embedOverride?: EmbedOverride | null;
 }
 
 export const OLLAMA_DOUBLE_MODELS: readonly OllamaDoubleModel[] = [
@@ -71,12 +89,67 @@ export const OLLAMA_DOUBLE_MODELS: readonly OllamaDoubleModel[] = [
 
 const DIGEST = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
 
+/** Words too common to say what a text is about. */
+const BAG_STOP_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'to',
+  'of',
+  'and',
+  'or',
+  'is',
+  'are',
+  'it',
+  'my',
+  'me',
+  'i',
+  'for',
+  'in',
+  'with',
+  'this',
+  'that',
+  'please',
+  'can',
+  'you',
+]);
+
+function hash32(text: string, seed: number): number {
+  let h = 2166136261 ^ seed;
+  for (let c = 0; c < text.length; c++) h = Math.imul(h ^ text.charCodeAt(c), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * A hashed bag of words (unit length; zeros for a text without words): each word, lowercased and
+ * with a plural/-ing/-ed ending cut, adds ±1 to two dimensions chosen by hashing it. Texts sharing
+ * words get a high cosine, texts sharing none about 0.
+ */
+export function bagOfWordsEmbedding(text: string, dimensions: number): number[] {
+  const v = new Array<number>(dimensions).fill(0);
+  for (const raw of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    if (BAG_STOP_WORDS.has(raw)) continue;
+    const word = raw.length > 4 ? raw.replace(/(ing|ed|es|s)$/, '') : raw;
+    for (const seed of [1, 2]) {
+      const h = hash32(word, seed);
+      const d = h % dimensions;
+      v[d] = (v[d] as number) + (h >>> 31 === 1 ? 1 : -1);
+    }
+  }
+  const norm = Math.hypot(...v);
+  return norm === 0 ? v : v.map((x) => x / norm);
+}
+
 export class OllamaDouble extends DoubleServer {
   models: readonly OllamaDoubleModel[];
   version: string;
   showWithoutCapabilities: boolean;
   embeddingDimensions: number;
   listingError: { readonly status: number; readonly message: string } | null;
+  embedding: OllamaDoubleEmbedding;
+  embedOverride: EmbedOverride | null;
+  /** `/api/embed` requests answered so far (the `call` an `embedOverride` gets). */
+  embedCalls = 0;
 
   private constructor(init: OllamaDoubleInit) {
     super(init);
@@ -85,6 +158,8 @@ export class OllamaDouble extends DoubleServer {
     this.showWithoutCapabilities = init.showWithoutCapabilities ?? false;
     this.embeddingDimensions = init.embeddingDimensions ?? 8;
     this.listingError = init.listingError ?? null;
+    this.embedding = init.embedding ?? 'hash';
+    this.embedOverride = init.embedOverride ?? null;
   }
 
   static start(init: OllamaDoubleInit = {}): Promise<OllamaDouble> {
@@ -267,9 +342,17 @@ export class OllamaDouble extends DoubleServer {
     if (failure !== null) return this.sendJson(res, failure.status, { error: failure.message });
     const raw = (request.body as { input?: unknown }).input;
     const inputs = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.map(String) : [];
+    const call = this.embedCalls++;
+    const scripted = this.embedOverride?.(inputs, call) ?? null;
+    if (scripted !== null) {
+      res.writeHead(scripted.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(scripted.body);
+      return;
+    }
+    const vectorOf = this.embedding === 'bag-of-words' ? bagOfWordsEmbedding : fakeEmbedding;
     this.sendJson(res, 200, {
       model: model.name,
-      embeddings: inputs.map((text) => fakeEmbedding(text, this.embeddingDimensions)),
+      embeddings: inputs.map((text) => vectorOf(text, this.embeddingDimensions)),
       total_duration: 14_143_917,
       load_duration: 1_019_500,
       prompt_eval_count: inputs.reduce((n, text) => n + text.split(/\s+/).filter(Boolean).length, 0),

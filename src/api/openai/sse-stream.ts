@@ -26,19 +26,33 @@ export function sseErrorEvent(err: unknown): string {
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
-/** The SSE frames of a streamed chat completion: OpenAI chunks, then `[DONE]`. */
+/**
+ * The SSE frames of a streamed chat completion: OpenAI chunks, then `[DONE]`. The events of one
+ * upstream chunk leave together (the opening role chunk with the first piece, the finish chunk
+ * with `[DONE]` once the upstream has ended), one body write each instead of one per event; every
+ * piece of the answer still leaves as soon as it exists.
+ */
 export async function* chatCompletionFrames(
   stream: AsyncIterable<ChatChunk>,
   encoder: ChatChunkEncoder,
 ): AsyncGenerator<string> {
-  yield sseData(encoder.start());
-  for await (const chunk of stream) {
-    for (const encoded of encoder.encode(chunk)) yield sseData(encoded);
+  let pending = sseData(encoder.start());
+  try {
+    for await (const chunk of stream) {
+      for (const encoded of encoder.encode(chunk)) pending += sseData(encoded);
+      if (!encoder.finished) {
+        yield pending;
+        pending = '';
+      }
+    }
+  } catch (err) {
+    if (pending !== '') yield pending; // what was answered goes out before the error event
+    throw err;
   }
   if (!encoder.finished) {
     throw new BackendStreamInterruptedError('the answer stream ended before the model finished');
   }
-  yield SSE_DONE;
+  yield pending + SSE_DONE;
 }
 
 export interface SseBodyOptions {

@@ -50,7 +50,15 @@ const revokeBody = z.strictObject({
 });
 
 /** The mesh control API: this node's meshes, peers, invites, joins, revocations. */
-export function meshRoutes(deps: { mesh: MeshControl; nodeId: () => string }): ApiRoutes {
+export function meshRoutes(deps: {
+  mesh: MeshControl;
+  nodeId: () => string;
+  /**
+   * Origins (`http://192.168.1.20:7470`) a phone on the LAN can open this node's phone app at, best
+   * first; `local: true` when the API listens on loopback only (then only this machine can).
+   */
+  phoneOrigins?: () => { origins: string[]; local: boolean };
+}): ApiRoutes {
   const { mesh } = deps;
   const routes = new Hono<ApiEnv>();
   const requireMesh = (meshId: string): MeshInfo => {
@@ -96,7 +104,17 @@ export function meshRoutes(deps: { mesh: MeshControl; nodeId: () => string }): A
       },
       { signal: c.req.raw.signal },
     );
-    return c.json({ ...invite, expiresAt: new Date(invite.expiresAtMs).toISOString() }, 201);
+    const phone = deps.phoneOrigins?.() ?? { origins: [], local: true };
+    return c.json(
+      {
+        ...invite,
+        expiresAt: new Date(invite.expiresAtMs).toISOString(),
+        // the token travels in the fragment: never sent to a server, never in a log
+        phoneLinks: phone.origins.map((origin) => `${origin}/phone/#join=${invite.token}`),
+        phoneLocalOnly: phone.local,
+      },
+      201,
+    );
   });
 
   routes.post('/api/join', async (c) => {

@@ -60,8 +60,13 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): ApiRoutes {
     }
 
     // Aborted when the client goes away: by the HTTP server (request signal) or by cancelling the body.
+    // (one controller that the request's signal also aborts: cheaper than `AbortSignal.any` per request)
     const disconnected = new AbortController();
-    const signal = AbortSignal.any([c.req.raw.signal, disconnected.signal]);
+    const requestSignal = c.req.raw.signal;
+    if (requestSignal.aborted) disconnected.abort(requestSignal.reason);
+    else
+      requestSignal.addEventListener('abort', () => disconnected.abort(requestSignal.reason), { once: true });
+    const signal = disconnected.signal;
     // Failures before the first chunk reject here and become an ordinary JSON error response.
     const { receipt, stream } = await gateway.chatStream(parsed.request, { signal, requester: REQUESTER });
     const encoder = new ChatChunkEncoder({

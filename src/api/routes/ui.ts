@@ -1,5 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { NotFoundError } from '../../core/index.js';
@@ -40,12 +41,12 @@ export function contentTypeFor(file: string): string {
 }
 
 /**
- * The path segments under `/ui/` of a request URL, or undefined when any segment could escape the UI
- * folder or name a hidden file (`..`, `.env`, encoded slashes, NUL bytes).
+ * The path segments under `prefix` (`/ui/`, `/phone/`) of a request URL, or undefined when any
+ * segment could escape the folder or name a hidden file (`..`, `.env`, encoded slashes, NUL bytes).
  */
-export function uiPathSegments(requestUrl: string): string[] | undefined {
+export function pathSegmentsUnder(requestUrl: string, prefix: string): string[] | undefined {
   const pathname = new URL(requestUrl).pathname;
-  const rest = pathname === '/ui' ? '' : pathname.slice('/ui/'.length);
+  const rest = pathname === prefix.replace(/\/$/, '') ? '' : pathname.slice(prefix.length);
   const segments: string[] = [];
   for (const raw of rest.split('/')) {
     if (raw === '') continue;
@@ -61,7 +62,12 @@ export function uiPathSegments(requestUrl: string): string[] | undefined {
   return segments;
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** The path segments under `/ui/` (see `pathSegmentsUnder`). */
+export function uiPathSegments(requestUrl: string): string[] | undefined {
+  return pathSegmentsUnder(requestUrl, '/ui/');
+}
+
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {
@@ -78,6 +84,35 @@ async function fileInside(root: string, file: string): Promise<string | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A file of a built web app in `dir` served under `prefix`: content-hashed `assets/` cached for
+ * good, anything else revalidated; a path without an extension is a client-side route and gets
+ * `index.html`; anything outside `dir` (or hidden) is a 404.
+ */
+export async function builtFile(
+  c: Context<ApiEnv>,
+  dir: string,
+  prefix: string,
+  what: string,
+): Promise<Response> {
+  const segments = pathSegmentsUnder(c.req.url, prefix);
+  if (segments === undefined) throw new NotFoundError(`no such file in ${what}: ${c.req.path}`);
+  const relative = segments.join('/');
+  let file = relative === '' ? undefined : await fileInside(dir, join(dir, ...segments));
+  const immutable = file !== undefined && relative.startsWith(IMMUTABLE_PREFIX);
+  if (file === undefined) {
+    if (extname(segments.at(-1) ?? '') !== '')
+      throw new NotFoundError(`no such file in ${what}: ${c.req.path}`);
+    file = await fileInside(dir, join(dir, 'index.html'));
+    if (file === undefined) throw new NotFoundError(`${what} has no index.html`);
+  }
+  const content = await readFile(file);
+  return c.body(content, 200, {
+    'Content-Type': contentTypeFor(file),
+    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
 }
 
 /**
@@ -100,23 +135,7 @@ export function uiRoutes(deps: { uiDir: string | null; sessions: UiSessions }): 
     if (secret === undefined || deps.sessions.findSession(secret) === undefined)
       return c.redirect('/ui/login', 302);
 
-    const segments = uiPathSegments(c.req.url);
-    if (segments === undefined) throw new NotFoundError(`no such file in the web panel: ${c.req.path}`);
-    const relative = segments.join('/');
-    let file = relative === '' ? undefined : await fileInside(uiDir, join(uiDir, ...segments));
-    const immutable = file !== undefined && relative.startsWith(IMMUTABLE_PREFIX);
-    if (file === undefined) {
-      // A path without an extension is a client-side route: the panel's router handles it.
-      if (extname(segments.at(-1) ?? '') !== '')
-        throw new NotFoundError(`no such file in the web panel: ${c.req.path}`);
-      file = await fileInside(uiDir, join(uiDir, 'index.html'));
-      if (file === undefined) throw new NotFoundError('the web panel has no index.html');
-    }
-    const content = await readFile(file);
-    return c.body(content, 200, {
-      'Content-Type': contentTypeFor(file),
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    });
+    return await builtFile(c, uiDir, '/ui/', 'the web panel');
   });
 
   return routes;

@@ -1,7 +1,8 @@
 /**
  * `atmosphere call`: an intent or a model capability, streamed through `/v1/chat/completions`; or
  * one tool of a device capability (`matter/kitchen-light-… --tool off`) through
- * `POST /api/tools/invoke`, here or on the node that offers it.
+ * `POST /api/tools/invoke`, here or on the node that offers it. An intent the router sends to a
+ * device tool ("where is my phone?", "turn off the kitchen light") runs that tool (`POST /api/act`).
  */
 import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../core/index.js';
@@ -27,6 +28,16 @@ interface ToolReply {
     result: unknown;
     durationMs: number;
   };
+}
+
+/** What `POST /api/act` answers. */
+interface ActReply extends ToolReply {
+  decision: { decision: { capabilityId: string; nodeId: string; tool: string | null } | null };
+}
+
+/** The part of `POST /api/route`'s answer this needs. */
+interface RouteReply {
+  decision: { capabilityId: string; type: string; tool: string | null; toolKind: string | null } | null;
 }
 
 interface ModelList {
@@ -133,6 +144,28 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
       }
       const client = connectToNode(homeFor(ctx, cmd));
       const looksLikeCapability = CAPABILITY_ID.test(target) && !/\s/.test(target);
+      if (!looksLikeCapability && opts.tool === undefined && opts.system === undefined) {
+        // a device tool when the router picks one that is not a model's
+        const route = await client.request<RouteReply>('POST', '/api/route', { body: { intent: target } });
+        const choice = route.decision;
+        if (choice !== null && choice.toolKind === 'tool' && choice.tool !== null) {
+          const models = await client.request<ModelList>('GET', '/v1/models');
+          if (!models.data.some((m) => m.atmosphere?.capabilityId === choice.capabilityId)) {
+            const { invocation } = await client.request<ActReply>('POST', '/api/act', {
+              body: { intent: target, arguments: args },
+            });
+            if (opts.json === true) {
+              ctx.output.json(invocation);
+              return;
+            }
+            ctx.output.line(JSON.stringify(invocation.result ?? null, null, 2));
+            ctx.output.error(
+              `— ${invocation.tool} on ${invocation.capabilityId} at ${invocation.nodeName} (${invocation.durationMs} ms; \`atmosphere route\` explains the choice)`,
+            );
+            return;
+          }
+        }
+      }
       let model = 'auto';
       let prompt = target;
       if (looksLikeCapability) {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Document, isMap, isScalar } from 'yaml';
 import type { ConfigIssue } from '../../core/index.js';
-import { ConfigError, EditorFailedError, formatConfigIssue } from '../../core/index.js';
+import { ConfigError, EditorFailedError, TlsConfigError, formatConfigIssue } from '../../core/index.js';
 import type { HomePaths } from '../../client/index.js';
 import { ensureHome } from '../../client/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   defaultConfigYaml,
   getConfigValue,
   loadConfig,
+  loadTlsFiles,
   readConfigFile,
   readEnvConfig,
   resolveConfig,
@@ -132,7 +133,18 @@ function validateCommand(ctx: CliContext, paths: HomePaths, json: boolean): void
   }
   const env = readEnvConfig(ctx.env);
   issues.push(...env.issues);
-  const warnings = issues.length === 0 ? resolveConfig({ file, env: ctx.env }).warnings : [];
+  const resolved = issues.length === 0 ? resolveConfig({ file, env: ctx.env }) : null;
+  const warnings = resolved?.warnings ?? [];
+  if (resolved !== null) {
+    // the certificate and key are read at start; check them now too (both set, readable, a pair)
+    try {
+      loadTlsFiles(resolved.config.tls, paths.root);
+    } catch (err) {
+      if (!(err instanceof TlsConfigError)) throw err;
+      const key = typeof err.details.key === 'string' ? err.details.key : 'tls';
+      issues.push({ source: paths.config, key, message: err.message });
+    }
+  }
   const envOverrides = Object.fromEntries(env.sources);
   if (issues.length > 0) ctx.exit.code = EXIT_CODES.config;
   if (json) {

@@ -13,6 +13,7 @@ interface InviteOptions {
   role: string;
   scope?: string[];
   qr?: boolean;
+  phone?: boolean;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerInviteCommand(program: Command, ctx: CliContext): void {
     .option('--role <role>', 'member or admin', 'member')
     .option('--scope <pattern...>', 'capability patterns the new member may use (default: all)')
     .option('--qr', 'also print a QR code of the join link')
+    .option('--phone', 'for a phone: print the phone app link (and with --qr its QR code) instead')
     .option('--json', 'print token, link, expiry, uses and role as JSON')
     .action(async (opts: InviteOptions, cmd: Command) => {
       const ttlSeconds = parseDurationSeconds(opts.ttl, '--ttl');
@@ -44,11 +46,17 @@ export function registerInviteCommand(program: Command, ctx: CliContext): void {
       const client = connectToNode(homeFor(ctx, cmd));
       const overview = await client.request<MeshOverview>('GET', '/api/mesh');
       const mesh = resolveMesh(overview.meshes, opts.mesh);
-      const invite = await client.request<CreatedInvite & { expiresAt: string }>(
-        'POST',
-        `/api/meshes/${encodeURIComponent(mesh.meshId)}/invites`,
-        { body: { ttlSeconds, uses, role: opts.role, ...(opts.scope ? { scope: opts.scope } : {}) } },
-      );
+      const invite = await client.request<
+        CreatedInvite & { expiresAt: string; phoneLinks?: string[]; phoneLocalOnly?: boolean }
+      >('POST', `/api/meshes/${encodeURIComponent(mesh.meshId)}/invites`, {
+        body: { ttlSeconds, uses, role: opts.role, ...(opts.scope ? { scope: opts.scope } : {}) },
+      });
+      const phoneLinks = invite.phoneLinks ?? [];
+      const phoneLink = phoneLinks[0];
+      if (opts.phone === true && phoneLink === undefined) {
+        throw new InvalidInputError('this node does not serve the phone app (a build without ui/dist-phone)');
+      }
+      const qrTarget = opts.phone === true && phoneLink !== undefined ? phoneLink : invite.link;
       if (opts.json === true) {
         ctx.output.json({
           token: invite.token,
@@ -60,7 +68,9 @@ export function registerInviteCommand(program: Command, ctx: CliContext): void {
           meshId: invite.meshId,
           meshName: invite.meshName,
           addresses: invite.addresses,
-          ...(opts.qr === true ? { qr: await qrText(invite.link) } : {}),
+          phoneLinks: phoneLinks,
+          phoneLocalOnly: invite.phoneLocalOnly ?? true,
+          ...(opts.qr === true ? { qr: await qrText(qrTarget) } : {}),
         });
         return;
       }
@@ -72,11 +82,22 @@ export function registerInviteCommand(program: Command, ctx: CliContext): void {
       out.line(`role     ${invite.role}${invite.scope.length ? `, scope ${invite.scope.join(' ')}` : ''}`);
       out.line(`valid    until ${invite.expiresAt}, ${invite.maxUses} use${invite.maxUses === 1 ? '' : 's'}`);
       out.line(`dials    ${invite.addresses.join(', ') || '(no reachable address: is the node listening?)'}`);
+      for (const link of phoneLinks) out.line(`phone    ${link}`);
       if (opts.qr === true) {
         out.line();
-        out.line(await qrText(invite.link));
+        out.line(await qrText(qrTarget));
       }
       out.line();
-      out.line('On the other device: `atmosphere start`, then `atmosphere join <token>`.');
+      if (opts.phone === true) {
+        out.line('On the phone: scan the code (or open the phone link) and tap "Join mesh".');
+        if (invite.phoneLocalOnly !== false) {
+          out.line(
+            "Note: this node's API listens on loopback only, so only this machine can open that link. For a phone on " +
+              'your network set api.host (and see docs/PHONE.md).',
+          );
+        }
+      } else {
+        out.line('On the other device: `atmosphere start`, then `atmosphere join <token>`.');
+      }
     });
 }

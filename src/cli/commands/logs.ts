@@ -275,7 +275,7 @@ class AuditReader {
     const token = readOwnerToken(this.paths.root);
     this.source =
       running?.state && token
-        ? apiSource(new ApiClient({ baseUrl: running.state.apiUrl, token }))
+        ? apiSource(new ApiClient({ baseUrl: running.state.apiUrl, token, ca: running.state.apiCa }))
         : await databaseSource(this.paths);
     return this.source !== null;
   }

@@ -29,7 +29,7 @@ export function connectToNode(paths: HomePaths): ApiClient {
         : `Atmosphere is not running (home: ${paths.root}); start it with \`atmosphere start\``,
     );
   }
-  return new ApiClient({ baseUrl: running.state.apiUrl, token });
+  return new ApiClient({ baseUrl: running.state.apiUrl, token, ca: running.state.apiCa });
 }
 
 /** `24h`, `30m`, `7d`, `90s` or plain seconds → seconds. */

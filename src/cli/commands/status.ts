@@ -45,7 +45,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         }
         return;
       }
-      const client = new ApiClient({ baseUrl: running.state.apiUrl, token });
+      const client = new ApiClient({ baseUrl: running.state.apiUrl, token, ca: running.state.apiCa });
       const status: NodeStatusInfo = await client.status({ signal: AbortSignal.timeout(5000) });
       if (opts.json === true) {
         ctx.output.json({ ...status, home: paths.root });

@@ -41,7 +41,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
           `Atmosphere is not running (home: ${paths.root}); start it with \`atmosphere start\``,
         );
       }
-      const client = new ApiClient({ baseUrl: running.state.apiUrl, token });
+      const client = new ApiClient({ baseUrl: running.state.apiUrl, token, ca: running.state.apiCa });
       const login = await client.createLoginToken({ signal: AbortSignal.timeout(5000) });
       if (opts.json === true) {
         ctx.output.json(login);

@@ -143,6 +143,34 @@ describe('Mesh', () => {
     within(qr.parentElement!).getByText(/Invite to “home” as admin, 2 use\(s\)/);
   });
 
+  it('switches the QR code to the phone app link for a phone, and says when a phone cannot reach it', async () => {
+    const fake = node('admin');
+    const token = 'atm1.AQEfbWVzaC1sYjdvbmU1Nmd0d2p5cHFycmJheHhuZ3VmeQ';
+    const phone = `http://127.0.0.1:7470/phone/#join=${token}`;
+    fake.on('POST /api/meshes/mesh-1/invites', {
+      token,
+      link: `atmosphere://join/${token}`,
+      meshId: 'mesh-1',
+      meshName: 'home',
+      role: 'member',
+      scope: ['*'],
+      maxUses: 1,
+      expiresAtMs: Date.now() + 3_600_000,
+      addresses: [],
+      phoneLinks: [phone],
+      phoneLocalOnly: true,
+    });
+    const user = userEvent.setup();
+    renderWithNode(fake, <MeshPage />);
+    await user.click(await screen.findByRole('button', { name: 'Create invite' }));
+    await screen.findByRole('img', { name: 'QR code of the invite to home' });
+    await user.click(screen.getByRole('checkbox', { name: /For a phone/ }));
+    const qr = screen.getByRole('img', { name: 'QR code of the phone link to home' });
+    expect(qr.querySelector('path')?.getAttribute('d')).toBe(qrPath(phone).path);
+    expect(screen.getByRole<HTMLInputElement>('textbox', { name: 'Phone link' }).value).toBe(phone);
+    screen.getByText(/listens on loopback only/);
+  });
+
   it('encodes a QR code with the finder patterns in three corners', () => {
     const { size, path } = qrPath('atmosphere://join/atm1.x');
     expect(size).toBeGreaterThanOrEqual(21);

@@ -216,12 +216,20 @@ function MeshCard(props: { mesh: MeshInfo; members: MeshMemberInfo[]; onChanged:
   );
 }
 
+/** The invite as the node answers it: with the phone app links (`/phone/#join=…`) when it serves them. */
+type PhoneInvite = CreatedInvite & { phoneLinks?: string[]; phoneLocalOnly?: boolean };
+
+function phoneLink(invite: PhoneInvite): string | null {
+  return invite.phoneLinks?.[0] ?? null;
+}
+
 function InviteForm(props: { mesh: MeshInfo }): ReactElement {
   const api = useApi();
   const [role, setRole] = useState<'member' | 'admin'>('member');
   const [uses, setUses] = useState('1');
   const [hours, setHours] = useState('24');
-  const [invite, setInvite] = useState<CreatedInvite | null>(null);
+  const [invite, setInvite] = useState<PhoneInvite | null>(null);
+  const [forPhone, setForPhone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -232,7 +240,7 @@ function InviteForm(props: { mesh: MeshInfo }): ReactElement {
     setError(null);
     setCopied(null);
     try {
-      const created = await api.json<CreatedInvite>(
+      const created = await api.json<PhoneInvite>(
         'POST',
         `/api/meshes/${encodeURIComponent(props.mesh.meshId)}/invites`,
         { body: { role, uses: Number(uses), ttlSeconds: Math.round(Number(hours) * 3600) } },
@@ -282,13 +290,44 @@ function InviteForm(props: { mesh: MeshInfo }): ReactElement {
       )}
       {invite && (
         <div className="invite-result" aria-live="polite">
-          <QrCode text={invite.link} label={`QR code of the invite to ${invite.meshName}`} />
+          {forPhone && phoneLink(invite) !== null ? (
+            <QrCode
+              text={phoneLink(invite) ?? ''}
+              label={`QR code of the phone link to ${invite.meshName}`}
+            />
+          ) : (
+            <QrCode text={invite.link} label={`QR code of the invite to ${invite.meshName}`} />
+          )}
           <div>
             <p>
               Invite to “{invite.meshName}” as {invite.role}, {invite.maxUses} use(s), valid until{' '}
-              {new Date(invite.expiresAtMs).toLocaleString()}. On the other device run{' '}
-              <code>atmosphere join &lt;token&gt;</code> or scan the code.
+              {new Date(invite.expiresAtMs).toLocaleString()}.{' '}
+              {forPhone ? (
+                <>On the phone, scan the code with the camera and tap “Join mesh”.</>
+              ) : (
+                <>
+                  On the other device run <code>atmosphere join &lt;token&gt;</code> or scan the code.
+                </>
+              )}
             </p>
+            {phoneLink(invite) !== null && (
+              <label className="checkbox">
+                <input type="checkbox" checked={forPhone} onChange={(e) => setForPhone(e.target.checked)} />{' '}
+                For a phone (opens the phone app in its browser)
+              </label>
+            )}
+            {forPhone && invite.phoneLocalOnly === true && (
+              <p className="muted">
+                This node’s API listens on loopback only, so a phone cannot open the link yet: set{' '}
+                <code>api.host</code> and HTTPS (see docs/PHONE.md).
+              </p>
+            )}
+            {forPhone && phoneLink(invite) !== null && (
+              <label className="field">
+                <span className="field-label">Phone link</span>
+                <input readOnly value={phoneLink(invite) ?? ''} onFocus={(e) => e.target.select()} />
+              </label>
+            )}
             <label className="field">
               <span className="field-label">Invite link</span>
               <input readOnly value={invite.link} onFocus={(e) => e.target.select()} />
