@@ -1,7 +1,7 @@
 /**
  * The gossip part of the mesh benchmark (`suites/mesh.ts`): one mesh grown in place to 10, 50 and
- * 100 nodes, all in this process on 127.0.0.1, spread over `threads` worker threads
- * (`mesh-node-thread.ts`); the main thread only directs them and measures. For each size: the time
+ * 100 nodes, all in this process on 127.0.0.1, spread over worker threads (`mesh-node-thread.ts`,
+ * `DEFAULT_GOSSIP_THREADS`); the main thread only directs them and measures. For each size: the time
  * the mesh takes to form, RSS per node, the CPU an idle mesh uses, and gossip convergence.
  *
  * A node keeps direct connections to `DEFAULT_TARGET_PEERS` members (all of them in a smaller
@@ -27,6 +27,15 @@ const SUITE = 'mesh';
 const MB = 1024 * 1024;
 
 export const ALL_GOSSIP_SIZES = [10, 50, 100] as const;
+
+/**
+ * Worker threads the nodes are spread over by default, whatever the number of cores (the OS
+ * time-slices them): one busy node then holds up a quarter of the mesh rather than all of it, as on
+ * real devices it would hold up none, and each thread's heap (and garbage-collection pause) is a
+ * quarter as large. Measured on 2 cores: 50 nodes p99 171 ms on 4 threads against 426–771 ms on 2
+ * and ~1,070 ms on 1 (docs/ARCHITECTURE.md, "The mesh at scale").
+ */
+export const DEFAULT_GOSSIP_THREADS = 4;
 export type GossipSize = (typeof ALL_GOSSIP_SIZES)[number];
 
 /** Loopback only, no multicast, no WebSocket listener (saves ports); otherwise the defaults. */

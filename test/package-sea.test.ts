@@ -54,7 +54,7 @@ describe('the single executable', () => {
     const files = filesUnder(seaDir).map((f) => relative(seaDir, join(seaDir, f)));
     expect(files).toContain('lib/better_sqlite3.node');
     expect(files).toContain('data/word-vectors.bin');
-    expect(files.filter((f) => /\.(c|m)?js$/.test(f) && !f.startsWith('ui/dist/'))).toEqual([]);
+    expect(files.filter((f) => /\.(c|m)?js$/.test(f) && !/^ui\/dist(-phone)?\//.test(f))).toEqual([]);
     expect(statSync(exe).mode & 0o111).not.toBe(0);
   });
 

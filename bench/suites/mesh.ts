@@ -6,12 +6,11 @@
  * first announcement received (on this thread). The suite takes about 6 minutes.
  *
  * Options (after `npm run bench -- mesh`): `--mesh-sizes=10,50` grows the gossip mesh only to those
- * sizes; `--mesh-threads=N` spreads its nodes over N worker threads (default: the machine's cores,
- * at most 4; 1 puts every node on one event loop); `--mesh-gossip-only` skips the invoke and join
+ * sizes; `--mesh-threads=N` spreads its nodes over N worker threads (default 4, whatever the number
+ * of cores; 1 puts every node on one event loop); `--mesh-gossip-only` skips the invoke and join
  * benchmarks.
  */
 import '../../src/polyfills.js';
-import { availableParallelism } from 'node:os';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { silentLogger } from '../../src/core/index.js';
 import type { MeshServiceInit } from '../../src/mesh/index.js';
@@ -19,7 +18,7 @@ import { MemoryMeshState, MeshService, nodeMeshPlatform } from '../../src/mesh/i
 import type { BenchRow, BenchSuite } from '../harness.js';
 import type { GossipSize } from '../mesh-gossip.js';
 import { percentile, round } from '../harness.js';
-import { ALL_GOSSIP_SIZES, gossipBench } from '../mesh-gossip.js';
+import { ALL_GOSSIP_SIZES, DEFAULT_GOSSIP_THREADS, gossipBench } from '../mesh-gossip.js';
 
 const SUITE = 'mesh';
 const MB = 1024 * 1024;
@@ -59,7 +58,7 @@ function meshBenchOptions(argv: readonly string[]): MeshBenchOptions {
   const wanted = value('mesh-sizes')?.split(',').map(Number);
   const sizes = ALL_GOSSIP_SIZES.filter((size) => wanted === undefined || wanted.includes(size));
   if (sizes.length === 0) throw new Error(`--mesh-sizes takes some of ${ALL_GOSSIP_SIZES.join(', ')}`);
-  const threads = Number(value('mesh-threads') ?? Math.min(4, availableParallelism()));
+  const threads = Number(value('mesh-threads') ?? DEFAULT_GOSSIP_THREADS);
   if (!Number.isInteger(threads) || threads < 1) throw new Error('--mesh-threads takes a whole number >= 1');
   return { sizes, threads, gossipOnly: argv.includes('--mesh-gossip-only') };
 }
