@@ -11,6 +11,7 @@ import { embeddingsBody, toEmbedRequest, toOpenAiEmbeddings } from '../openai/em
 import { findOpenAiModel, toOpenAiModelList } from '../openai/models-response.js';
 import { receiptHeaders } from '../openai/receipt-headers.js';
 import { chatCompletionFrames, sseBody } from '../openai/sse-stream.js';
+import { clientSignal } from '../client-signal.js';
 
 export interface OpenAiRoutesDeps {
   readonly gateway: InferenceGateway;
@@ -53,7 +54,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): ApiRoutes {
     const parsed = toChatRequest(await parseJsonBody(c, chatCompletionBody));
     if (!parsed.stream) {
       const { receipt, result } = await gateway.chat(parsed.request, {
-        signal: c.req.raw.signal,
+        signal: clientSignal(c),
         requester: REQUESTER,
       });
       return c.json(toChatCompletion(result, identity()), 200, receiptHeaders(receipt));
@@ -62,7 +63,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): ApiRoutes {
     // Aborted when the client goes away: by the HTTP server (request signal) or by cancelling the body.
     // (one controller that the request's signal also aborts: cheaper than `AbortSignal.any` per request)
     const disconnected = new AbortController();
-    const requestSignal = c.req.raw.signal;
+    const requestSignal = clientSignal(c);
     if (requestSignal.aborted) disconnected.abort(requestSignal.reason);
     else
       requestSignal.addEventListener('abort', () => disconnected.abort(requestSignal.reason), { once: true });
@@ -94,7 +95,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): ApiRoutes {
   routes.post('/v1/embeddings', async (c) => {
     const parsed = toEmbedRequest(await parseJsonBody(c, embeddingsBody));
     const { receipt, result } = await gateway.embed(parsed.request, {
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
       requester: REQUESTER,
     });
     return c.json(toOpenAiEmbeddings(result, parsed), 200, receiptHeaders(receipt));
