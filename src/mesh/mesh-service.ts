@@ -143,6 +143,7 @@ import {
   topicFor,
   versionedSchema,
 } from './messages.js';
+import { CredentialCheck } from './credential-check.js';
 import { SeenIds } from './seen-ids.js';
 import { transportKind } from './transport-kind.js';
 
@@ -197,7 +198,11 @@ export interface MeshServiceInit {
    * not heartbeat together.
    */
   readonly heartbeatIntervalMs?: number;
-  /** Re-announcement period. Default 60 s. */
+  /**
+   * Re-announcement period. Default 60 s. Grows with the heartbeat period beyond
+   * `HEARTBEAT_FULL_RATE_MEMBERS` known members (every member hears every re-announcement; a
+   * change is announced at once and heartbeats carry the current digest between two).
+   */
   readonly announceIntervalMs?: number;
   /** Time a new connection has to complete the handshake. Default 10 s. */
   readonly handshakeTimeoutMs?: number;
@@ -409,12 +414,16 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   /** Issuers this node is joining through: no automatic handshake towards them meanwhile. */
   private readonly joining = new Set<string>();
   private readonly dialing = new Set<string>();
+  private wantsMorePeersMemo = { atMs: -1, gates: -1, dialing: -1, value: false };
+  /** Gossip's membership check, each credential's signatures verified once. */
+  private readonly credentialCheck: CredentialCheck;
   private readonly joinAttempts = new Map<string, number[]>();
   /** Aborted when the service stops; running invoke handlers listen to it. */
   private stopController = new AbortController();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  private reannounceTimer: ReturnType<typeof setTimeout> | undefined;
   private lastAnnounceMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private invokeHandler: InvokeHandler | undefined;
@@ -430,6 +439,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.clock = components.clock;
     this.state = components.state;
     this.crypto = components.crypto;
+    this.credentialCheck = new CredentialCheck(this.crypto);
     this.createLibp2p = components.createLibp2p;
     const peerTimeoutMs = init.peerTimeoutMs ?? DEFAULTS.peerTimeoutMs;
     const heartbeatIntervalMs =
@@ -560,12 +570,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
           },
           Math.max(50, Math.min(1_000, this.settings.peerTimeoutMs / 5)),
         ),
-        setInterval(() => {
-          this.publishAnnouncements().catch((err: unknown) => {
-            this.log.warn({ err: errorMessage(err) }, 'announcement failed');
-          });
-        }, this.settings.announceIntervalMs),
       );
+      this.scheduleReannounce();
       for (const timer of this.timers) unrefTimer(timer);
       this.currentStatus = 'started';
       this.loadPeersFromState();
@@ -604,6 +610,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.announceTimer = undefined;
     if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    if (this.reannounceTimer !== undefined) clearTimeout(this.reannounceTimer);
+    this.reannounceTimer = undefined;
     this.stopController.abort(new AbortedError('the mesh node is stopping'));
     this.invokeStreams.clear();
     for (const gate of this.gates.values()) {
@@ -1596,8 +1604,14 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     let strangers = 0;
     const candidates: PeerRecord[] = [];
     const peerTimeoutMs = this.settings.peerTimeoutMs * this.heartbeatScale();
+    const verified = new Set<string>();
+    for (const gate of this.gates.values()) {
+      if (gate.status === 'verified' && gate.connection.status === 'open') {
+        verified.add(gate.connection.remotePeer.toString());
+      }
+    }
     for (const peer of [...this.peerRecords.values()]) {
-      if (this.verifiedConnection(peer.nodeId) !== undefined) {
+      if (verified.has(peer.nodeId)) {
         peer.lastSeenMs = now;
       }
       if (peer.inView && (peer.lastSeenMs === null || peer.lastSeenMs < now - peerTimeoutMs)) {
@@ -1632,13 +1646,21 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
    */
   private wantsMorePeers(): boolean {
     if (this.dialing.size >= MAX_CONCURRENT_DIALS) return false;
+    // asked for every gossip message from a member this node is not connected to: within one
+    // millisecond and with the same gates and dials, the answer is the one just computed
+    const now = this.clock.now();
+    const memo = this.wantsMorePeersMemo;
+    if (memo.atMs === now && memo.gates === this.gates.size && memo.dialing === this.dialing.size)
+      return memo.value;
     const connected = new Set<string>();
     for (const gate of this.gates.values()) {
       if (gate.status !== 'refused' && gate.connection.status === 'open') {
         connected.add(gate.connection.remotePeer.toString());
       }
     }
-    return connected.size + this.dialing.size < this.settings.targetPeers;
+    const value = connected.size + this.dialing.size < this.settings.targetPeers;
+    this.wantsMorePeersMemo = { atMs: now, gates: this.gates.size, dialing: this.dialing.size, value };
+    return value;
   }
 
   /**
@@ -1894,16 +1916,14 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     const ctx = this.meshContexts.get(meshId);
     if (ctx === undefined) return this.dropGossip('wrong_mesh', Ignore);
     if (ctx.revocations.has(envelope.originId)) return this.dropGossip('revoked', Ignore);
-    try {
-      await verifyCredential(envelope.credential, {
-        crypto: this.crypto,
-        meshPublicKey: ctx.meshPublicKey,
-        memberPublicKey: envelope.originPublicKey,
-        isRevoked: (id) => ctx.revocations.has(id),
-      });
-    } catch (err) {
-      return this.dropGossip(err instanceof MembershipRevokedError ? 'revoked' : 'not_member', Reject);
-    }
+    const membership = await this.credentialCheck.check({
+      meshId,
+      meshPublicKey: ctx.meshPublicKey,
+      credential: envelope.credential,
+      originPublicKey: envelope.originPublicKey,
+      isRevoked: (id) => ctx.revocations.has(id),
+    });
+    if (membership !== 'ok') return this.dropGossip(membership, Reject);
     // Events are not state: they are deduplicated by envelope instead of ordered per origin, so one
     // that arrives after a later one from the same origin is still delivered.
     const fresh =
@@ -2107,6 +2127,27 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     return Math.max(1, known / HEARTBEAT_FULL_RATE_MEMBERS);
   }
 
+  /** Re-publishes the announcement after the next (jittered, scaled) period, and so on. */
+  private scheduleReannounce(): void {
+    const jitter = 1 - HEARTBEAT_JITTER + 2 * HEARTBEAT_JITTER * Math.random();
+    this.reannounceTimer = setTimeout(
+      () => {
+        this.reannounceTimer = undefined;
+        if (this.currentStatus !== 'started') return;
+        this.publishAnnouncements()
+          .catch((err: unknown) => {
+            this.log.warn({ err: errorMessage(err) }, 'announcement failed');
+          })
+          .finally(() => {
+            if (this.currentStatus === 'started' && this.reannounceTimer === undefined)
+              this.scheduleReannounce();
+          });
+      },
+      Math.round(this.settings.announceIntervalMs * this.heartbeatScale() * jitter),
+    );
+    unrefTimer(this.reannounceTimer);
+  }
+
   /** Publishes heartbeats after the next (jittered, scaled) period; the first at a random point of it. */
   private scheduleHeartbeat(first = false): void {
     const periodMs = this.settings.heartbeatIntervalMs * this.heartbeatScale();
@@ -2179,7 +2220,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
         summary: payload.summary,
       }),
     );
-    const ttlMs = Math.max(this.settings.announceIntervalMs * 2, this.settings.peerTimeoutMs);
+    const scale = this.heartbeatScale();
+    const ttlMs = Math.max(this.settings.announceIntervalMs * 2, this.settings.peerTimeoutMs) * scale;
     for (const ctx of this.meshContexts.values()) await this.publish(ctx, 'announce', bytes, ttlMs);
   }
 
