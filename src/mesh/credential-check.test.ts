@@ -8,8 +8,8 @@ import { CredentialCheck } from './credential-check.js';
 function countingCrypto(): { crypto: CryptoProvider; verifies: () => number } {
   let count = 0;
   const crypto: CryptoProvider = {
-    ...testCrypto,
     sha256: (data) => testCrypto.sha256(data),
+    randomBytes: (length) => testCrypto.randomBytes(length),
     verifyEd25519: async (key, data, signature) => {
       count++;
       return await testCrypto.verifyEd25519(key, data, signature);
