@@ -82,6 +82,24 @@ describe('analyzeIntent', () => {
     expect(analyzeIntent('a french press for coffee').implied).not.toContain('translate');
   });
 
+  it('marks questions that ask for an explanation, not those that ask after a state', () => {
+    for (const text of [
+      'why is the sea salty',
+      "what's the difference between a lease and a rental agreement",
+      'how does a heat pump work',
+      'what is a mutual fund',
+      'explain how vaccines work',
+    ])
+      expect(analyzeIntent(text).explains, text).toBe(true);
+    for (const text of [
+      'is the front door locked?',
+      'what is the temperature in the garage',
+      'why is the laptop so slow, is the disk full?',
+      'turn on the lamp',
+    ])
+      expect(analyzeIntent(text).explains, text).toBe(false);
+  });
+
   it('reads a terse "thing on/off" as naming the thing, not as a verb', () => {
     expect(analyzeIntent('desk lamp off')).toMatchObject({ form: 'command', verb: null });
     expect(analyzeIntent('lamp on please')).toMatchObject({ form: 'command', verb: null });

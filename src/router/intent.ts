@@ -23,6 +23,11 @@ export interface AnalyzedIntent {
   readonly verb: string | null;
   /** Extra concept words implied by the phrasing: `who` → person, `how many` → count. */
   readonly implied: readonly string[];
+  /**
+   * It asks for an explanation or a definition ("why ...", "what's the difference between ...",
+   * "how does X work", "what is a ...", "explain ..."): only something that answers questions can.
+   */
+  readonly explains: boolean;
 }
 
 const NOTIFY_VERBS = 'tell|let|notify|alert|warn|ping|text|message|inform|buzz|page|call|remind';
@@ -89,7 +94,7 @@ const POLITE =
 /** Verbs that carry little meaning of their own ("turn the light off", "make an image"). */
 export const LIGHT_VERBS: ReadonlySet<string> = new Set(
   `turn make set get put take give do have show let keep switch go bring help start try use run tell see look
-   check`
+   check grab`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -180,6 +185,25 @@ const LANGUAGES =
 /** "in Spanish", "into French", "from German": the request is about a language. */
 const IN_LANGUAGE = new RegExp(`\\b(?:in|into|to|from)\\s+(?:${LANGUAGES})\\b`);
 
+/** Questions that ask why, what the difference is, how something works, or what a thing is. */
+const EXPLAIN_QUESTION =
+  /^(?:why\b|(?:what|whats)(?: is| are)? (?:a|an)\b|how (?:does|do|did|can|could) .+ work\b)|\bdifference between\b/;
+const EXPLAIN_VERBS = new Set(['explain', 'define']);
+
+/**
+ * Whether a question asks only for an explanation: one of its clauses does, and none asks after a
+ * state ("why is atlas so slow, *is the CPU maxed out*?").
+ */
+function explanatory(body: string): boolean {
+  let found = false;
+  for (const clause of body.split(/[,;.?!]+/)) {
+    const words = tokenize(clause).join(' ');
+    if (EXPLAIN_QUESTION.test(words)) found = true;
+    else if (QUESTION_STARTS.has(words.split(' ')[0] ?? '')) return false;
+  }
+  return found;
+}
+
 export function analyzeIntent(text: string): AnalyzedIntent {
   const urls = text.match(URL) ?? [];
   const { rest, payload } = splitPayload(urls.length > 0 ? text.replace(URL, ' ').trim() : text.trim());
@@ -225,5 +249,8 @@ export function analyzeIntent(text: string): AnalyzedIntent {
   if (ERROR_MESSAGE.test(text)) implied.push('error');
   if (IN_LANGUAGE.test(tokens.join(' '))) implied.push('translate', 'language');
   const hasCode = payload.some(looksLikeCode) || looksLikeCode(rest);
-  return { text, form, body, tokens, payload, hasCode, verb, implied };
+  const explains =
+    (form === 'question' && explanatory(body)) ||
+    (form === 'command' && verb !== null && EXPLAIN_VERBS.has(verb));
+  return { text, form, body, tokens, payload, hasCode, verb, implied, explains };
 }

@@ -175,6 +175,8 @@ const GENERALIST_DISCOUNT = 0.9;
 const PARTICLES = new Set(['on', 'off', 'up', 'down', 'in', 'out', 'open', 'close', 'start', 'stop']);
 /** What source code in a request stands for. */
 const CODE_WORDS = ['code', 'programming'];
+/** What a choice between alternatives about a picture stands for. */
+const CHOICE_WORDS = ['labels'];
 /** Weight of words the intent implies ("who" → person). */
 const IMPLIED_WEIGHT = 0.5;
 /** Weight of an intent word that neither the table nor the index knows (a name, a foreign word). */
@@ -187,15 +189,33 @@ const COMMON_VERB_WEIGHT = 0.85;
 const CORRECTED_SPECIFICITY = 0.5;
 const IDF_SHARE = 0.5;
 /** Weight of the type examples' tool hints against the tools' own words when choosing a tool. */
-const HINT_SHARE = 0.25;
-/** Factor for a capability that knows nothing like a light-verb command's object. */
+const HINT_SHARE = 0.35;
+/** Factor for a capability that knows nothing like a command's object (`objectPhrase`). */
 const OBJECT_MISS = 0.5;
+/** Share of the remaining distance to 1 that being at every place the intent names adds. */
+const PLACE_BONUS = 0.15;
 /** Factor for a capability that is not at a place the intent names. */
 const PLACE_MISMATCH = 0.5;
 /** Similarity at which a word clearly stands for another (verb, object checks). */
 const CLEAR = 0.75;
+/** Similarity of the same word (or stem, or a long shared prefix). */
+const SAME = 0.9;
+/** How much a command whose verb names one of its tools matches at least. */
+const VERB_TOOL_FLOOR = 0.45;
 /** Factor for a command whose verb none of its tools does. */
 const VERB_MISS = 0.4;
+/** Light verbs of commands that change something ("start", "set"), not of those that read ("show"). */
+const ACTING_LIGHT_VERBS: ReadonlySet<string> = new Set([
+  'turn',
+  'set',
+  'put',
+  'switch',
+  'start',
+  'run',
+  'keep',
+]);
+/** Factor for a command to change something, to a capability whose tools only read. */
+const READ_ONLY = 0.5;
 /** Factor for "tell me when ..." to a capability without triggers. */
 const NO_TRIGGER = 0.6;
 /** Share of the best trigger's match in the score of "tell me when ..." intents. */
@@ -217,6 +237,14 @@ const READ_VERBS = new Set([
   'fetch',
   'count',
 ]);
+/** Stems of words that name a level a tool sets. */
+const LEVEL_WORDS: ReadonlySet<string> = new Set(
+  ['brightness', 'temperature', 'volume', 'level', 'speed', 'percent', 'position', 'setpoint', 'target'].map(
+    stemOf,
+  ),
+);
+/** Bonus of a tool that sets a level when a command gives a number ("to 70", "50 percent"). */
+const NUMBER_LEVEL_BONUS = 0.15;
 /** Bonus of a reading tool when the intent is a question. */
 const QUESTION_READ_BONUS = 0.15;
 /** Penalty of an edit tool when the intent brings nothing to edit. */
@@ -239,6 +267,8 @@ const BOUND_SLACK = 1e-4;
 const MAX_BOUND_WORDS = 32;
 /** Dimensions of that projection. */
 const PROJECTION_DIMS = 32;
+/** Share of the remaining distance to 1 that sharing two words side by side adds. */
+const PHRASE_BONUS = 0.15;
 /** Share of the remaining distance to 1 that working in the intent's medium adds. */
 const MEDIUM_BONUS = 0.15;
 /** Factor for a capability that works with images when the intent is about sound, or the reverse. */
@@ -260,7 +290,11 @@ const TOPIC_LOW = 0.25;
 const TOPIC_HIGH = 0.75;
 /** How far being on a retrieval project's topic carries a match on its own. */
 const TOPIC_SHARE = 0.8;
-/** Factor for asking a capability for what its description says it does not do. */
+/** Stems of words that say a capability answers questions or explains. */
+const ANSWER_STEMS = new Set(['answer', 'explain', 'question', 'information'].map(stemOf));
+/** Factor for asking why, or what something is, of a capability that does not answer questions. */
+const NOT_ANSWERING = 0.6;
+/** Factor for asking what its description says it does not do. */
 const NEGATED = 0.75;
 /** How much a second strong word adds to the first (of the distance left to 1). */
 const SECOND_ANCHOR_SHARE = 0.5;
@@ -296,6 +330,11 @@ const NOTE_MEDIUM_BONUS = 512;
 const NOTE_OTHER_MEDIUM = 1024;
 const NOTE_PLACE_MISMATCH = 2048;
 const NOTE_GENERAL_YIELDS = 4096;
+const NOTE_NOT_ANSWERING = 8192;
+const NOTE_ASKED_GENERATOR = 16384;
+const NOTE_PLACE_MATCH = 32768;
+const NOTE_READ_ONLY = 65536;
+const NOTE_PHRASE = 131072;
 
 interface DocWord {
   readonly word: WordInfo;
@@ -310,12 +349,16 @@ interface ActionProfile {
   readonly nameWords: readonly WordInfo[];
   /** The first word of its name, stop words included (`get` of `get_status`). */
   readonly lead: string;
+  /** The first word of its description, its verb as a rule ("*Summarize* an uploaded contract"). */
+  readonly describedBy: WordInfo | null;
   /** Its place among the capability's tools, or among its triggers. */
   readonly poolIndex: number;
   /** It reads rather than acts (`READ_VERBS`: `get_status`, `list_events`). */
   readonly reads: boolean;
   /** It edits a picture or a sound (`edit_image`). */
   readonly edits: boolean;
+  /** It sets a level ("Set brightness, 0-100%", "Change the target temperature"). */
+  readonly sets: boolean;
 }
 
 interface ExampleProfile {
@@ -365,8 +408,16 @@ interface Entry {
   readonly media: ReadonlySet<Medium>;
   /** It only makes new pictures or sounds (a camera, a microphone, a generator that cannot edit). */
   readonly producesOnly: boolean;
+  /** A generator (`vision/generate`, `audio/generate`): it makes pictures or sounds. */
+  readonly generates: boolean;
   /** Words of its name and place: they pick the capability, not one of its tools. */
   readonly nameWords: readonly WordInfo[];
+  /** Two words that stand together in its texts, as stems ("open hour" of "opening hours"). */
+  readonly phrases: ReadonlySet<string>;
+  /** Words of its type (`calendar`, `iot light`). */
+  readonly typeWords: readonly WordInfo[];
+  /** Its words say it answers or explains ("answers questions", "explains code", "information"). */
+  readonly answers: boolean;
   /** Type examples whose hint names one of its actions, with how well: [example, action index, match]. */
   readonly hints: readonly (readonly [ExampleProfile, number, number])[];
   /** A retrieval project's vector without the background direction (`withoutBackground`). */
@@ -409,9 +460,11 @@ interface Query {
   /** The intent's vector without the background direction. */
   readonly topic: Float32Array;
   readonly verb: IntentWord | null;
-  /** A light-verb command's object ("turn on the *tv*"): what it acts on has to be there. */
+  /** Words the phrasing implies (`analyzeIntent`), source code and choices between labels. */
+  readonly implied: readonly IntentWord[];
+  /** A command's object ("turn on the *tv*"): what it acts on has to be there. */
   readonly object: readonly IntentWord[];
-  /** "on" or "off" right after a light verb ("turn *off* the fan"): it needs a tool by that name. */
+  /** "on" or "off" after a switching verb ("turn *off* the fan"): it needs a tool that does it. */
   readonly switchTo: string | null;
   /**
    * Similarities of the intent's words to any word: set by `route` right before scoring (no awaits
@@ -434,6 +487,8 @@ interface Query {
   /** The projected vector's length beyond its first `BOUND_DIMS` dimensions (stage 1). */
   restNorm: number;
   readonly places: readonly string[];
+  /** Two content words that stand together in it, as stems (`phrasesOf`). */
+  readonly phrases: readonly string[];
   /** Media the intent names ("photo", "audio file"), in the order it names them. */
   readonly media: readonly Medium[];
   /** The intent brings an image or a sound of its own ("this recording", "my photo"). */
@@ -484,6 +539,8 @@ export class SemanticRouter {
   private readonly df = new Map<string, number>();
   private readonly vocabulary = new Map<string, WordInfo>();
   private readonly placeHeads = new Map<string, number>();
+  /** Stems of the first words of the index's tools' names (`transcribe`, `search`), with counts. */
+  private readonly toolLeads = new Map<string, number>();
   private readonly typeProfiles = new Map<string, Promise<TypeProfile>>();
   /** Analyzed intents by text, least recently used first; emptied when the index changes. */
   private readonly analyses = new Map<string, Query>();
@@ -585,6 +642,7 @@ export class SemanticRouter {
       for (const s of entry.stems) this.df.set(s, (this.df.get(s) ?? 0) + 1);
       for (const dw of entry.words) this.vocabulary.set(dw.word.text, dw.word);
       for (const head of this.headsOf(cap)) this.placeHeads.set(head, (this.placeHeads.get(head) ?? 0) + 1);
+      for (const lead of toolLeadsOf(cap)) this.toolLeads.set(lead, (this.toolLeads.get(lead) ?? 0) + 1);
     });
     this.indexChanged();
     this.log.debug({ added: capabilities.length, indexed: this.entries.size }, 'capabilities indexed');
@@ -620,12 +678,13 @@ export class SemanticRouter {
     // Stage 2: careful scores, constraints, threshold.
     const semantics: Semantic[] = [];
     // Specific beats general: a general-purpose model yields to any specialist that matches about
-    // as well, and keeps its score when none does.
+    // as well and could be chosen (clears its threshold), and keeps its score when none does.
     let bestSpecialist = 0;
     for (const entry of shortlisted) {
       const sem = this.semanticScore(query, entry);
       semantics.push(sem);
-      if (!entry.generalist) bestSpecialist = Math.max(bestSpecialist, sem.semantic);
+      if (!entry.generalist && sem.semantic >= this.thresholdFor(entry.cap.type))
+        bestSpecialist = Math.max(bestSpecialist, sem.semantic);
     }
     const scored = shortlisted.map((entry, i) => {
       const sem = semantics[i] as Semantic;
@@ -1107,6 +1166,11 @@ export class SemanticRouter {
       if (n <= 0) this.placeHeads.delete(head);
       else this.placeHeads.set(head, n);
     }
+    for (const lead of toolLeadsOf(old.cap)) {
+      const n = (this.toolLeads.get(lead) ?? 1) - 1;
+      if (n <= 0) this.toolLeads.delete(lead);
+      else this.toolLeads.set(lead, n);
+    }
     return true;
   }
 
@@ -1216,9 +1280,13 @@ export class SemanticRouter {
           doc: asDoc(words),
           nameWords: actionInfos(a.name, matcher),
           lead,
+          describedBy: contentInfos(a.description, matcher)[0] ?? null,
           poolIndex,
           reads: READ_VERBS.has(lead),
           edits: /edit|modify/.test(a.name),
+          sets:
+            !READ_VERBS.has(lead) &&
+            (/\d\s*%|\d-\d/.test(a.description) || words.some((w) => LEVEL_WORDS.has(w.stem))),
         });
       });
     }
@@ -1275,7 +1343,17 @@ export class SemanticRouter {
       domainWords,
       media: mediaOfCapability(cap.type, words),
       producesOnly: producesOnly(cap.type, actions),
+      generates: cap.type.split('/')[1] === 'generate',
       nameWords,
+      typeWords: contentInfos(cap.type.replace(/\//g, ' '), matcher),
+      phrases: new Set(
+        [
+          withoutNegations(cap.description),
+          ...[...cap.tools, ...cap.triggers].flatMap((a) => [a.name, a.description]),
+          ...Object.values(cap.metadata).flatMap((v) => metadataStrings(v)),
+        ].flatMap(phrasesOf),
+      ),
+      answers: words.some((d) => ANSWER_STEMS.has(d.word.stem)),
       hints,
       topic: isRetrieval(cap.type) ? withoutBackground(vector, background) : null,
       topicWords,
@@ -1368,8 +1446,12 @@ export class SemanticRouter {
       }
       if (seen.has(w)) continue;
       seen.add(w);
+      // (A rarer first word is a verb too when it leads a tool's name: "transcribe", "summarize".)
       const isVerb =
-        analyzed.verb === token && !LIGHT_VERBS.has(token) && w.known && w.weight <= COMMON_VERB_WEIGHT;
+        analyzed.verb === token &&
+        !LIGHT_VERBS.has(token) &&
+        w.known &&
+        (w.weight <= COMMON_VERB_WEIGHT || this.toolLeads.has(w.stem));
       const isObject = objectTokens.has(token);
       const base = w.weight * this.idf(w.stem) * factor;
       const specificity = Math.min(1, base * specific);
@@ -1386,7 +1468,12 @@ export class SemanticRouter {
       actionWords.push(iw);
       if (!STOP_WORDS.has(token)) words.push(iw);
     }
-    const implied = [...analyzed.implied, ...(analyzed.hasCode ? CODE_WORDS : [])];
+    const media = mediaOf(analyzed.tokens);
+    const givenMedia = givenMediumIn(analyzed.tokens);
+    // Alternatives about a picture ("a husky or a malamute?") ask which label fits it.
+    const choice = media.has('image') && analyzed.tokens.includes('or') ? CHOICE_WORDS : [];
+    const implied = [...analyzed.implied, ...(analyzed.hasCode ? CODE_WORDS : []), ...choice];
+    const impliedWords: IntentWord[] = [];
     for (const t of implied) {
       const w = matcher.word(t);
       if (seen.has(w)) continue;
@@ -1403,6 +1490,7 @@ export class SemanticRouter {
       rows.push(w);
       words.push(iw);
       actionWords.push(iw);
+      impliedWords.push(iw);
     }
     // Stand-ins for words the vectors do not relate ("dim" → brightness): alternatives of their
     // word in the similarity memo, never words of their own.
@@ -1412,8 +1500,6 @@ export class SemanticRouter {
         .filter((sw) => !seen.has(sw)),
     );
     const altTexts = alts.flat().map((w) => w.text);
-    const media = mediaOf(analyzed.tokens);
-    const givenMedia = givenMediumIn(analyzed.tokens);
     const { vector, unembedded } = await this.embedIntent(
       [analyzed.body, ...implied, ...altTexts].join(' '),
       options,
@@ -1431,6 +1517,7 @@ export class SemanticRouter {
       vector: vector ?? new Float32Array(this.embedder.dimensions),
       topic: withoutBackground(vector ?? new Float32Array(this.embedder.dimensions), this.backgroundVector),
       verb,
+      implied: impliedWords,
       object,
       sims: NO_SIMILARITIES,
       rows,
@@ -1445,6 +1532,7 @@ export class SemanticRouter {
       givenMedia,
       switchTo: switchParticle(analyzed),
       places: placeList,
+      phrases: phrasesOf(analyzed.body),
       typeScores: new Map(),
       unembedded,
     };
@@ -1558,15 +1646,20 @@ export class SemanticRouter {
     const fields = entry.wordFields;
     const anchorable = entry.anchorable;
     const intentWords = query.words;
+    const placeless = entry.places.size === 0 && query.places.length > 0;
     for (let qi = 0; qi < intentWords.length; qi++) {
       const q = intentWords[qi] as IntentWord;
       const row = sims.rows[q.row] as SimilarityRow;
+      // A place the intent names matches a capability that is at no place only word for word
+      // ("office" in "the GPU workstation in the home office"), not by a nearby word ("upstairs"
+      // for "living-room", where a chat model's computer stands).
+      const literal = placeless && query.places.includes(q.word.stem);
       let best = 0;
       let a = 0;
       for (let k = 0; k < ids.length; k++) {
         let m = row[ids[k] as number] as number;
         if (!(m >= 0)) m = sims.fill(q.row, (words[k] as DocWord).word);
-        if (m === 0) continue;
+        if (m === 0 || (literal && m < SAME)) continue;
         const field = fields[k] as number;
         const covered = m * field;
         if (covered > best) best = covered;
@@ -1609,7 +1702,24 @@ export class SemanticRouter {
     );
     // Any question is the general model's topic: it answers at least at its floor.
     if (general && form === 'question') s = Math.max(s, GENERALIST_QUESTION_FLOOR);
+    // A command whose verb is what the capability is (its type) and that says one of its tools'
+    // names ("*search* for ..." to `search/web`, "*transcribe* ..."; not "*find* reviews" for
+    // `find_free_slot`, nor "*send* flowers" to `notify/push`) asks for it, whatever else it
+    // names — but the factors below still apply.
+    const verb = query.verb;
+    if (
+      form === 'command' &&
+      verb &&
+      bestOf(sims, verb.row, entry.typeWords) >= SAME &&
+      entry.tools.some((a) => this.namesTool(query, a))
+    )
+      s = Math.max(s, VERB_TOOL_FLOOR);
     let notes = 0;
+    // Two of its words side by side, as the intent has them ("opening hours"), say more than each.
+    if (query.phrases.some((p) => entry.phrases.has(p))) {
+      s += PHRASE_BONUS * (1 - s);
+      notes |= NOTE_PHRASE;
+    }
     if (entry.generalist)
       for (const medium of query.media)
         if (!entry.media.has(medium)) {
@@ -1617,6 +1727,10 @@ export class SemanticRouter {
           notes |= NOTE_MEDIUM_TEXT;
         }
 
+    if (query.analyzed.explains && !entry.answers) {
+      s *= NOT_ANSWERING;
+      notes |= NOTE_NOT_ANSWERING;
+    }
     let negatedWord = '';
     if (entry.negatedWords.length > 0) {
       // Asking for what it says it cannot do ("the latest news" of a model with "no knowledge of
@@ -1652,6 +1766,9 @@ export class SemanticRouter {
         if (q === query.verb || LIGHT_VERBS.has(q.word.text)) continue;
         d = Math.max(d, bestOf(sims, q.row, entry.topicWords));
       }
+      // A question with a word clearly of its topic ("refinance my *mortgage*") is as much its
+      // to answer as the general model's: it answers at least at that model's floor.
+      if (form === 'question' && d >= CLEAR) s = Math.max(s, GENERALIST_QUESTION_FLOOR);
       // A stand-in ("cria" → alpaca) is evidence enough, and so is the whole intent being on its topic.
       d = Math.max(d, topic);
       if (d < SYNONYM_WEIGHT) {
@@ -1670,10 +1787,17 @@ export class SemanticRouter {
         s = (1 - TRIGGER_SHARE) * s + TRIGGER_SHARE * t;
       }
     } else if (query.verb) {
-      // A command must be something one of its tools does: its verb, or its object in a tool's name.
+      // A command must be something one of its tools does: its verb (in a tool's name, or leading
+      // its description), or its object in a tool's name — unless the verb is a specific action that
+      // leads another capability's tool's name ("*summarize* this email" is not for `send_email`).
       let v = bestOf(sims, query.verb.row, entry.actionWords);
+      const specificVerb =
+        query.verb.word.weight > COMMON_VERB_WEIGHT && this.toolLeads.has(query.verb.word.stem);
       for (const a of entry.actions) {
         if (a.kind !== 'tool') continue;
+        if (a.describedBy)
+          v = Math.max(v, TOOL_DESCRIPTION_SHARE * similarityOf(sims, query.verb.row, a.describedBy));
+        if (specificVerb) continue;
         // Every content word of its name must be there: "reviews" alone is not `review_code`.
         let covered = 0;
         let count = 0;
@@ -1693,16 +1817,49 @@ export class SemanticRouter {
         notes |= NOTE_VERB_MISS;
       }
     }
+    // "start the washing machine", "set ...": a command to act, to a capability that only reads.
+    if (
+      form === 'command' &&
+      query.analyzed.verb !== null &&
+      ACTING_LIGHT_VERBS.has(query.analyzed.verb) &&
+      entry.tools.length > 0 &&
+      entry.tools.every((a) => a.reads)
+    ) {
+      s *= READ_ONLY;
+      notes |= NOTE_READ_ONLY;
+    }
     if (query.switchTo && !switches(entry, query.switchTo)) {
       s *= VERB_MISS;
       notes |= NOTE_SWITCH_MISS;
     }
-    if (query.object.length > 0 && !entry.generalist && form === 'command') {
+    // What a light-verb command acts on has to be something the capability knows; so does what any
+    // command acts on for a device at a place ("unlock *my car*" is not for the front door's lock) —
+    // not for a service, whose object is content ("email *my boss*").
+    const lightVerb = query.analyzed.verb !== null && LIGHT_VERBS.has(query.analyzed.verb);
+    if (
+      query.object.length > 0 &&
+      !entry.generalist &&
+      form === 'command' &&
+      (lightVerb || entry.places.size > 0)
+    ) {
       // Any word of the object phrase will do ("a watercolor-style *logo*").
       let o = 0;
       for (const object of query.object) {
         for (const d of words) o = Math.max(o, similarityOf(sims, object.row, d.word));
         for (const e of entry.typeProfile.examples) o = Math.max(o, bestOf(sims, object.row, e.objectWords));
+      }
+      // What is put *on the calendar* need not be anything it knows: the intent names the kind of
+      // capability it goes to, outside the object and the verb.
+      if (o < CLEAR) {
+        for (const q of intentWords)
+          if (
+            !query.object.includes(q) &&
+            q.word.text !== query.analyzed.verb &&
+            bestOf(sims, q.row, entry.typeWords) >= SAME
+          ) {
+            o = CLEAR;
+            break;
+          }
       }
       if (o < CLEAR) {
         s *= OBJECT_MISS + ((1 - OBJECT_MISS) * o) / CLEAR;
@@ -1714,6 +1871,10 @@ export class SemanticRouter {
         if (query.givenMedia && entry.producesOnly) {
           s *= OTHER_MEDIUM;
           notes |= NOTE_GIVEN_MEDIUM;
+        } else if (query.givenMedia && form === 'question' && entry.generates) {
+          // A question about a picture it is given ("is this a sunset?") is not one to draw.
+          s *= NOT_ANSWERING;
+          notes |= NOTE_ASKED_GENERATOR;
         } else {
           s += MEDIUM_BONUS * (1 - s);
           notes |= NOTE_MEDIUM_BONUS;
@@ -1724,12 +1885,14 @@ export class SemanticRouter {
       }
     }
     if (query.places.length > 0 && entry.places.size > 0) {
-      for (const p of query.places)
-        if (!hasPlace(entry.places, p)) {
-          s *= PLACE_MISMATCH;
-          notes |= NOTE_PLACE_MISMATCH;
-          break;
-        }
+      if (query.places.every((p) => hasPlace(entry.places, p))) {
+        // It is where the intent says ("the upstairs *hall*" of the upstairs hallway's sensor).
+        s += PLACE_BONUS * (1 - s);
+        notes |= NOTE_PLACE_MATCH;
+      } else {
+        s *= PLACE_MISMATCH;
+        notes |= NOTE_PLACE_MISMATCH;
+      }
     }
     return {
       semantic: Math.max(0, Math.min(1, s)),
@@ -1743,6 +1906,14 @@ export class SemanticRouter {
     };
   }
 
+  /** Whether the command's verb is the first word of the tool's name and it says the rest too. */
+  private namesTool(query: Query, tool: ActionProfile): boolean {
+    const verb = query.verb;
+    const [lead, ...rest] = tool.nameWords;
+    if (!verb || !lead || similarityOf(query.sims, verb.row, lead) < SAME) return false;
+    return rest.every((n) => query.words.some((q) => similarityOf(query.sims, q.row, n) >= SAME));
+  }
+
   /** The reasons for a semantic score, in the order its factors applied. */
   private reasonsOf(query: Query, entry: Entry, sem: Semantic): string[] {
     const reasons = [
@@ -1751,9 +1922,15 @@ export class SemanticRouter {
         (sem.topic > 0 ? `, its topic ${formatScore(sem.topic)}` : ''),
     ];
     const notes = sem.notes;
+    if (notes & NOTE_PHRASE)
+      reasons.push(
+        `shares "${query.phrases.filter((p) => entry.phrases.has(p)).join('", "')}" word for word`,
+      );
     if (notes & NOTE_MEDIUM_TEXT)
       for (const medium of query.media)
         if (!entry.media.has(medium)) reasons.push(`the intent is about ${medium}; it works with text`);
+    if (notes & NOTE_NOT_ANSWERING)
+      reasons.push('the intent asks for an explanation; it does not answer questions');
     if (notes & NOTE_NEGATED) reasons.push(`its description says it does not do "${sem.negatedWord}"`);
     if (notes & NOTE_OFF_SPECIALTY)
       reasons.push(
@@ -1763,13 +1940,18 @@ export class SemanticRouter {
     if (notes & NOTE_NO_TRIGGERS)
       reasons.push('asks to be told when something happens, but it has no triggers');
     if (notes & NOTE_VERB_MISS) reasons.push(`none of its tools does "${query.verb?.word.text ?? ''}"`);
+    if (notes & NOTE_READ_ONLY)
+      reasons.push(`asks it to ${query.analyzed.verb ?? ''} something; its tools only read`);
     if (notes & NOTE_SWITCH_MISS) reasons.push(`none of its tools switches "${query.switchTo ?? ''}"`);
     if (notes & NOTE_OBJECT_MISS)
       reasons.push(`it knows nothing like "${query.object.map((w) => w.word.text).join(' ')}"`);
     const media = query.media.join(' and ');
     if (notes & NOTE_GIVEN_MEDIUM) reasons.push(`the intent brings its own ${media}; it only makes new ones`);
+    if (notes & NOTE_ASKED_GENERATOR)
+      reasons.push(`the intent asks about its own ${media}; it makes new ones`);
     if (notes & NOTE_MEDIUM_BONUS) reasons.push(`works with ${media}, as the intent asks`);
     if (notes & NOTE_OTHER_MEDIUM) reasons.push(`the intent is about ${media}; it works with another medium`);
+    if (notes & NOTE_PLACE_MATCH) reasons.push(`it is at ${query.places.join(', ')}, as the intent says`);
     if (notes & NOTE_PLACE_MISMATCH) {
       const missing = query.places.filter((p) => !hasPlace(entry.places, p));
       reasons.push(`intent names ${missing.join(', ')}; it is elsewhere`);
@@ -1785,11 +1967,23 @@ export class SemanticRouter {
     const only = pool[0];
     if (!only) return null;
     if (pool.length === 1) return { name: only.name, kind: only.kind, score: 1 };
+    // "lamp on": the tool named for switching on, whatever else the intent's words match.
+    if (query.switchTo && only.kind === 'tool') {
+      const to = query.switchTo;
+      const named = pool.find((a) => a.nameWords.some((w) => w.text === to));
+      if (named) return { name: named.name, kind: named.kind, score: 1 };
+    }
     const poolKind = only.kind;
     const sims = query.sims;
-    // Words that tell tools apart: not light verbs ("turn"), not the capability's own name or place.
+    // Words that tell tools apart: not light verbs ("turn"), not the capability's own name or place
+    // — unless the word is what a command does or the intent implies, and names one of the tools
+    // ("*translate* this" to nllb/translate; not "did I *lock* the door?").
     const words = query.actionWords.filter(
-      (q) => !LIGHT_VERBS.has(q.word.text) && bestOf(sims, q.row, entry.nameWords) < 0.9,
+      (q) =>
+        !LIGHT_VERBS.has(q.word.text) &&
+        (bestOf(sims, q.row, entry.nameWords) < SAME ||
+          ((q.word.text === query.analyzed.verb || query.implied.includes(q)) &&
+            pool.some((a) => bestOf(sims, q.row, a.nameWords) >= SAME))),
     );
     const nw = words.length;
     const np = pool.length;
@@ -1826,6 +2020,9 @@ export class SemanticRouter {
       }
       hints[at] = Math.max(hints[at] as number, es * m);
     }
+    const numbered =
+      query.analyzed.form === 'command' &&
+      query.analyzed.tokens.some((t) => /^\d+$/.test(t) || t === 'percent');
     let bestAt = -1;
     let bestRaw = -Infinity;
     let bestAbs = 0;
@@ -1847,6 +2044,8 @@ export class SemanticRouter {
       let raw = lex / total + HINT_SHARE * hint;
       // A question asks to read something ("is the door locked?"), not to change it.
       if (query.analyzed.form === 'question' && a.kind === 'tool' && a.reads) raw += QUESTION_READ_BONUS;
+      // A number in a command is a level to set ("set the heat to 70").
+      if (numbered && a.sets) raw += NUMBER_LEVEL_BONUS;
       // Editing needs a picture or sound to edit.
       if (!query.givenMedia && a.edits) raw -= EDIT_WITHOUT_MEDIUM;
       if (raw > bestRaw) {
@@ -1867,6 +2066,26 @@ export class SemanticRouter {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
+/** Each two content words that stand side by side in a text (no punctuation between), as "stem stem". */
+function phrasesOf(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(/[.,;:!?()]/)) {
+    const t = tokenize(part);
+    for (let i = 1; i < t.length; i++) {
+      const a = t[i - 1] as string;
+      const b = t[i] as string;
+      if (!STOP_WORDS.has(a) && !STOP_WORDS.has(b) && !/\d/.test(a + b))
+        out.push(`${stemOf(a)} ${stemOf(b)}`);
+    }
+  }
+  return out;
+}
+
+/** The stems of the first words of a capability's tools' names, each once. */
+function toolLeadsOf(cap: Capability): string[] {
+  return [...new Set(cap.tools.flatMap((a) => tokenize(a.name).slice(0, 1)).map(stemOf))];
+}
+
 /** The best similarity of query word number `row` to any of `words` (0 for none). */
 function bestOf(sims: QuerySimilarities, row: number, words: readonly WordInfo[]): number {
   let best = 0;
@@ -1877,10 +2096,13 @@ function bestOf(sims: QuerySimilarities, row: number, words: readonly WordInfo[]
   return best;
 }
 
-/** Whether one of its tools is named for switching `on` or `off`. */
+/**
+ * Whether one of its tools switches `on` or `off`: by its name (`turn_off`), or its description
+ * names it as a setting ("Set the mode: heat, cool, auto or off").
+ */
 function switches(entry: Entry, to: string): boolean {
   for (const a of entry.actions)
-    if (a.kind === 'tool') for (const w of a.nameWords) if (w.text === to) return true;
+    if (a.kind === 'tool') for (const w of a.words) if (w.text === to) return true;
   return false;
 }
 
@@ -1951,18 +2173,11 @@ function mediaOf(tokens: readonly string[]): Set<Medium> {
 }
 
 const GIVEN = new Set(['this', 'that', 'these', 'those', 'attached', 'my', 'the']);
-/** Words that may stand between "this" and the medium ("this *old* photo"). */
-const GIVEN_MODIFIERS = new Set([
-  'attached',
-  'old',
-  'new',
-  'last',
-  'latest',
-  'short',
-  'long',
-  'recorded',
-  'voice',
-]);
+/**
+ * Function words that may stand between "this" and the medium ("is this *a* picture"); any other
+ * one word may ("this *old* photo", "these *vacation* photos").
+ */
+const GIVEN_MODIFIERS = new Set(['a', 'an']);
 
 /** Whether the intent brings a picture or sound of its own: "this recording", "the attached photo". */
 function givenMediumIn(tokens: readonly string[]): boolean {
@@ -1970,7 +2185,12 @@ function givenMediumIn(tokens: readonly string[]): boolean {
     if (!GIVEN.has(tokens[i] as string)) continue;
     for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
       const t = tokens[j] as string;
-      if (j === i + 2 && !GIVEN_MODIFIERS.has(tokens[i + 1] as string)) break;
+      if (
+        j === i + 2 &&
+        STOP_WORDS.has(tokens[i + 1] as string) &&
+        !GIVEN_MODIFIERS.has(tokens[i + 1] as string)
+      )
+        break;
       if (mediumOf(t)) return true;
     }
   }
@@ -2004,13 +2224,13 @@ function mediaOfCapability(type: string, words: readonly DocWord[]): Set<Medium>
 const OBJECT_END = new Set(['for', 'to', 'with', 'in', 'at', 'on', 'of', 'from', 'by', 'about', 'so', 'and']);
 
 /**
- * The object phrase of a light-verb command: the content words after the verb up to a preposition
+ * The object phrase of a command: the content words after the verb up to a preposition
  * ("make me a *watercolor style logo* for ..."); after "into" when there is one ("turn this story
  * into an *audio file*").
  */
 function objectPhrase(analyzed: AnalyzedIntent): Set<string> {
   const out = new Set<string>();
-  if (analyzed.form !== 'command' || !analyzed.verb || !LIGHT_VERBS.has(analyzed.verb)) return out;
+  if (analyzed.form !== 'command' || !analyzed.verb) return out;
   const t = analyzed.tokens;
   let at = t.indexOf(analyzed.verb) + 1;
   const into = t.indexOf('into', at);
@@ -2024,7 +2244,10 @@ function objectPhrase(analyzed: AnalyzedIntent): Set<string> {
   return out;
 }
 
-/** "on"/"off" directly after a leading light verb ("switch off the fan", "turn the fan off"). */
+/** Verbs that switch something with "on" or "off" — not "put" ("put a haircut *on* the calendar"). */
+const SWITCH_VERBS = new Set(['turn', 'switch', 'flip', 'shut', 'power', 'flick', 'kill', 'cut']);
+
+/** "on"/"off" directly after a leading switching verb ("switch off the fan", "turn the fan off"). */
 function switchParticle(analyzed: AnalyzedIntent): string | null {
   const t = analyzed.tokens;
   if (analyzed.form === 'command' && analyzed.verb === null) {
@@ -2035,7 +2258,7 @@ function switchParticle(analyzed: AnalyzedIntent): string | null {
     }
     return null;
   }
-  if (analyzed.form !== 'command' || !analyzed.verb || !LIGHT_VERBS.has(analyzed.verb)) return null;
+  if (analyzed.form !== 'command' || !analyzed.verb || !SWITCH_VERBS.has(analyzed.verb)) return null;
   const at = t.indexOf(analyzed.verb);
   for (let i = at + 1; i < Math.min(t.length, at + 5); i++) {
     const w = t[i] as string;
@@ -2096,28 +2319,42 @@ function hintMatch(hint: string, nameWords: readonly WordInfo[], matcher: WordMa
   let matched = 0;
   for (const h of hintWords) {
     let best = 0;
-    for (const n of nameWords) best = Math.max(best, matcher.similarity(h, n));
-    matched += best >= 0.9 ? 1 : 0;
+    // A hint may shorten a name's word (`temp` of `set_temperature`).
+    for (const n of nameWords)
+      best = Math.max(best, h.text.length >= 3 && n.text.startsWith(h.text) ? 1 : matcher.similarity(h, n));
+    matched += best >= SAME ? 1 : 0;
   }
   return (
     (matched / hintWords.length) * (0.5 + (0.5 * Math.min(matched, nameWords.length)) / nameWords.length)
   );
 }
 
-/** What a retrieval project's documents are about: its words but its tools' names (see `Entry`). */
+/**
+ * What a retrieval project's documents are about: the words of its name, description and metadata
+ * but its tools' names, and none that only its tools' descriptions use ("summarize" of "Summarize
+ * an uploaded contract" says what it does) — see `Entry`.
+ */
 function topicWordsOf(
   cap: Capability,
   words: readonly DocWord[],
   actions: readonly ActionProfile[],
   matcher: WordMatcher,
 ): WordInfo[] {
-  const domain = new Set(
-    SPECIALTY_KEYS.flatMap((k) => metadataStrings(cap.metadata[k]))
-      .flatMap((t) => contentInfos(t, matcher))
-      .map((w) => w.stem),
-  );
+  const stems = (texts: readonly string[]): Set<string> =>
+    new Set(texts.flatMap((t) => contentInfos(t, matcher)).map((w) => w.stem));
+  const domain = stems(SPECIALTY_KEYS.flatMap((k) => metadataStrings(cap.metadata[k])));
+  const { name } = idWords(cap.id);
+  const about = stems([
+    name,
+    withoutNegations(cap.description),
+    ...Object.entries(cap.metadata)
+      .filter(([k]) => !HOST_KEYS.includes(k))
+      .flatMap(([, v]) => metadataStrings(v)),
+  ]);
   const doing = new Set(actions.flatMap((a) => a.nameWords).map((w) => w.stem));
-  return words.map((d) => d.word).filter((w) => domain.has(w.stem) || !doing.has(w.stem));
+  return words
+    .map((d) => d.word)
+    .filter((w) => domain.has(w.stem) || (about.has(w.stem) && !doing.has(w.stem)));
 }
 
 /** A retrieval project (`rag`, `rag/...`): it answers from documents about a topic. */

@@ -25,6 +25,10 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   narrate: ['speak', 'speech'],
   say: ['speech', 'speak'],
   said: ['speech'],
+  // Words on screen for what is said.
+  caption: ['subtitles'],
+  subtitle: ['subtitles'],
+  transcript: ['transcribe'],
   // Slang for switching.
   kill: ['off', 'stop'],
   cut: ['off'],
@@ -151,10 +155,19 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   deductible: ['tax'],
   deduction: ['tax'],
   groceries: ['spending', 'expenses'],
+  spent: ['spend', 'spending'],
+  restaurant: ['spending', 'dining'],
   utilities: ['bills', 'expenses'],
   // Security.
   burglar: ['intrusion', 'security'],
   intruder: ['intrusion', 'security'],
+  prowler: ['intrusion', 'security'],
+  trespasser: ['intrusion', 'security'],
+  suspicious: ['security', 'incident'],
+  // Showing where things are in a picture.
+  locate: ['detect', 'find'],
+  pinpoint: ['detect', 'locate'],
+  mark: ['detect', 'label'],
 };
 
 /**
@@ -163,6 +176,12 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
  */
 export const PHRASES: readonly (readonly [RegExp, string])[] = [
   [/\bcome up with\b/gi, 'brainstorm'],
+  [/\btl;? ?dr\b/gi, 'summarize'],
+  // "write down what was said", "type out everything she says": a transcript.
+  [
+    /\b(?:write|type|jot|put)(?: (?:down|out|up))?\b((?: [\w']+){0,2}?) (?:what|everything|all)(?: that)? (?:(?:was|were|is|got|gets) (?:said|spoken)|(?:[\w']+ ){1,3}?(?:said|says|say|saying))\b/gi,
+    'transcribe$1 speech',
+  ],
   [/\bwhat (?:does|do|did) (.+?) (?:do|mean)\b/gi, 'explain $1'],
   [/\bthink up\b/gi, 'brainstorm'],
   [/\bout loud\b/gi, 'aloud'],
@@ -218,6 +237,8 @@ export const ROOM_WORDS: readonly string[] = [
   'entryway',
   'playroom',
   'shed',
+  'upstairs',
+  'downstairs',
 ];
 
 /** How much a stand-in counts against the word it stands in for. */

@@ -34,7 +34,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
    from up down out off over under again further once just also too very only own same such
    what which who whom whose when where why how whether
    all any both each few more most other some no not nothing none every
-   please thanks thank hey hi hello ok okay yes yeah
+   please pls plz thanks thank thx hey hi hello ok okay yes yeah
    now right really actually maybe still even much many lot lots bit kind sort thing things stuff
    let get got gets getting go going gonna wanna want need like
    s t d ll m re ve`

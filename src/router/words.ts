@@ -144,7 +144,8 @@ export class WordMatcher {
     if (!w) {
       const index = this.table ? baseFormIndex(this.table, text) : -1;
       const known = index >= 0;
-      const weight = /\d/.test(text)
+      // A number says little; a word with digits in it ("401k", "mp3") as much as any word.
+      const weight = /^\d+$/.test(text)
         ? 0.15
         : known
           ? rankWeight((this.table as WordVectorTable).rank(index))
