@@ -36,8 +36,11 @@ describe('MeshService: create, invite, join', () => {
       document: { caps: [1, 2, 3] },
       capabilityCount: 3,
     });
-    await waitFor(() => received.some((r) => r.nodeId === b.nodeId), "c to receive b's announcement");
-    expect(received[0]).toMatchObject({
+    // A heartbeat naming the new digest may arrive first (summary still unknown); the announcement
+    // itself carries the summary.
+    const announced = () => received.find((r) => r.nodeId === b.nodeId && r.summary !== null);
+    await waitFor(() => announced() !== undefined, "c to receive b's announcement");
+    expect(announced()).toMatchObject({
       nodeId: b.nodeId,
       meshId,
       digest,

@@ -1974,7 +1974,10 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       if (digest !== null && digest !== peer.digest) {
         // A heartbeat names a document this node has not seen announced (the announcement was
         // published before the gossip mesh reached us): tell listeners, so they fetch it by digest.
+        // The summary of the earlier document no longer describes it; it stays unknown until the
+        // announcement itself arrives.
         peer.digest = digest;
+        peer.summary = null;
         peer.announcedAtMs ??= envelope.timestampMs;
         peer.announcedMeshId ??= ctx.meshId;
         this.safeDispatchEvent('announcement', {
