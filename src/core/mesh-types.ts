@@ -175,4 +175,8 @@ export interface MeshStats {
   readonly gossipPublished: number;
   readonly handshakesOk: number;
   readonly invokesServed: number;
+  /** Trigger events that reached nobody when published and were held for another try. */
+  readonly eventsHeld: number;
+  /** Held trigger events given up on (nobody could receive them within the window). */
+  readonly eventsUndelivered: number;
 }

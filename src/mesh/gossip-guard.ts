@@ -88,6 +88,10 @@ export class MeshCounters {
   gossipPublished = 0;
   handshakesOk = 0;
   invokesServed = 0;
+  /** Trigger events that reached nobody when published and were held for another try. */
+  eventsHeld = 0;
+  /** Held trigger events given up on (nobody could receive them within the window). */
+  eventsUndelivered = 0;
 
   drop(reason: MeshDropReason): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
@@ -100,6 +104,8 @@ export class MeshCounters {
       gossipPublished: this.gossipPublished,
       handshakesOk: this.handshakesOk,
       invokesServed: this.invokesServed,
+      eventsHeld: this.eventsHeld,
+      eventsUndelivered: this.eventsUndelivered,
     };
   }
 }

@@ -145,6 +145,7 @@ import {
 } from './messages.js';
 import { CredentialCheck } from './credential-check.js';
 import { SeenIds } from './seen-ids.js';
+import { HeldEvents } from './held-events.js';
 import { transportKind } from './transport-kind.js';
 
 export interface MeshServiceComponents {
@@ -400,6 +401,8 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
   private readonly seenEventEnvelopes: SeenIds;
   /** Trigger event ids seen (origin, event id): one `event` per event across meshes. */
   private readonly seenEventIds: SeenIds;
+  /** Trigger events published while no member could receive them, sent again once one can. */
+  private readonly heldEvents: HeldEvents;
 
   /** This node's id (its libp2p PeerId string). */
   readonly nodeId: string;
@@ -468,6 +471,20 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.guard = new ReplayGuard({ clock: this.clock }, { maxClockSkewMs: this.settings.maxClockSkewMs });
     this.seenEventEnvelopes = new SeenIds({ clock: this.clock });
     this.seenEventIds = new SeenIds({ clock: this.clock });
+    this.heldEvents = new HeldEvents({
+      clock: this.clock,
+      republish: async (topic, envelope) => {
+        const pubsub = this.libp2p?.services.pubsub;
+        if (pubsub === undefined || this.currentStatus !== 'started') return 0;
+        const { recipients } = await pubsub.publish(topic, envelope);
+        if (recipients.length > 0) this.counters.gossipPublished++;
+        return recipients.length;
+      },
+      hasSubscribers: (topic) => (this.libp2p?.services.pubsub.getSubscribers(topic).length ?? 0) > 0,
+      onDropped: (count) => {
+        this.counters.eventsUndelivered += count;
+      },
+    });
   }
 
   get status(): NodeState {
@@ -508,6 +525,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       });
       libp2p.addEventListener('connection:close', (event) => {
         this.onConnectionClose(event.detail);
+      });
+      // a member subscribing to an event topic may receive events that so far reached nobody
+      libp2p.services.pubsub.addEventListener('subscription-change', (event) => {
+        for (const { topic, subscribe } of event.detail.subscriptions) {
+          if (subscribe) this.heldEvents.nudge(topic);
+        }
       });
       libp2p.services.mdns.onPeer((peer) => {
         if (peer.id.toString() === this.nodeId || this.hasOpenConnection(peer.id.toString())) return;
@@ -614,6 +637,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.reannounceTimer = undefined;
     this.stopController.abort(new AbortedError('the mesh node is stopping'));
     this.invokeStreams.clear();
+    this.heldEvents.clear();
     for (const gate of this.gates.values()) {
       if (gate.timer !== undefined) clearTimeout(gate.timer);
       gate.settle(false);
@@ -851,6 +875,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.meshContexts.delete(meshId);
     this.state.deleteMesh(meshId);
     if (this.libp2p !== undefined) this.unsubscribe(meshId);
+    this.heldEvents.dropTopic(topicFor(meshId, 'event'));
     for (const peer of this.peerRecords.values()) {
       if (!peer.credentials.delete(meshId)) continue;
       if (peer.credentials.size === 0) {
@@ -1543,6 +1568,7 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     this.state.putKnownPeer({ nodeId, name: hello.name, addresses: peer.addresses, lastSeenMs: now });
     this.seen(peer);
     void this.measureRoundTrip(peer);
+    for (const meshId of shared.keys()) this.heldEvents.nudge(topicFor(meshId, 'event'));
     for (const [meshId, digest] of Object.entries(hello.revocationDigests)) {
       const ctx = this.meshContexts.get(meshId);
       if (ctx === undefined || !shared.has(meshId) || ctx.revocations.digest(this.crypto) === digest)
@@ -2094,14 +2120,15 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     return peer;
   }
 
+  /** Seals and publishes one envelope; resolves with it and how many peers it went to. */
   private async publish(
     ctx: MeshContext,
     type: EnvelopeType,
     payload: Uint8Array,
     ttlMs: number,
-  ): Promise<void> {
+  ): Promise<{ envelope: Uint8Array; recipients: number } | null> {
     const pubsub = this.libp2p?.services.pubsub;
-    if (pubsub === undefined) return;
+    if (pubsub === undefined) return null;
     const envelope = await sealEnvelope(
       {
         type,
@@ -2114,8 +2141,9 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       },
       this.signer,
     );
-    await pubsub.publish(topicFor(ctx.meshId, type), envelope);
+    const { recipients } = await pubsub.publish(topicFor(ctx.meshId, type), envelope);
     this.counters.gossipPublished++;
+    return { envelope, recipients: recipients.length };
   }
 
   /**
@@ -2317,7 +2345,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     const sent: string[] = [];
     for (const ctx of contexts) {
       options.signal?.throwIfAborted();
-      await this.publish(ctx, 'event', bytes, EVENT_TTL_MS);
+      const published = await this.publish(ctx, 'event', bytes, EVENT_TTL_MS);
+      if (published !== null && published.recipients === 0) {
+        // nobody could receive it yet (just joined, members not verified, connections down)
+        this.counters.eventsHeld++;
+        this.heldEvents.hold(topicFor(ctx.meshId, 'event'), published.envelope);
+      }
       sent.push(ctx.meshId);
     }
     return { meshIds: sent };
