@@ -55,13 +55,13 @@ async function route(...args: string[]): Promise<Run> {
 }
 
 describe('atmosphere route', () => {
-  it('prints the decision, candidates with scores and reasons, and says cost is not wired in', async () => {
+  it('prints the decision, candidates with scores and reasons, and says a catalog has no costs', async () => {
     const r = await route('turn off the kitchen lights', '--catalog', CATALOG, '--top', '2');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/→ matter\/kitchen-light · turn_off/);
     expect(r.stdout).toMatch(/^capability +tool +node +semantic +cost +score/m);
     expect(r.stdout.match(/^ {2}\S+: .*semantic [\d.]+ (clears|below) threshold/gm)).toHaveLength(2);
-    expect(r.stdout).toMatch(/cost is not wired into routing yet/);
+    expect(r.stdout).toMatch(/an offline catalog has no cost model: every cost counts as 0/);
   });
 
   it('gives JSON with intent, decision and candidates', async () => {

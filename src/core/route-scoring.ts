@@ -19,7 +19,7 @@ export interface ScoringCandidate {
   readonly threshold: number;
   /**
    * Dynamic cost in [0, ∞): 0 is free, 1 a normal node, more is worse. `undefined` when not known
-   * (the cost model is not wired in yet), which counts as 0.
+   * (an offline catalog, or a node that has not gossiped its cost yet), which counts as 0.
    */
   readonly cost?: number;
   readonly constraints?: readonly ConstraintResult[];

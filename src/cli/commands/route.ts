@@ -23,10 +23,18 @@ interface RouteOptions {
 }
 
 /**
- * Said when no candidate has a known cost: an offline catalog (`--catalog`) has no cost model, so
- * every cost is 0. A running node prices candidates (docs/COST.md).
+ * Said when candidates were ranked without any cost. An offline catalog (`--catalog`) has no cost
+ * model; on a running node a candidate's cost is unknown until its node has gossiped one
+ * (docs/COST.md). Either way every cost counts as 0 in the ranking.
  */
-export const COST_NOTE = 'cost is not wired into routing yet: every cost is 0 (unknown)';
+export const COST_NOTE_CATALOG = 'an offline catalog has no cost model: every cost counts as 0';
+export const COST_NOTE_LIVE = 'no candidate has a known cost yet: every cost counts as 0';
+
+/** The note for `d`, or null when some candidate's cost is known (or there are no candidates). */
+function costNote(d: RouteDecision, source: 'catalog' | 'live'): string | null {
+  if (d.candidates.length === 0 || d.candidates.some((c) => c.costKnown)) return null;
+  return source === 'catalog' ? COST_NOTE_CATALOG : COST_NOTE_LIVE;
+}
 
 async function readText(path: string, what: string): Promise<string> {
   try {
@@ -57,7 +65,8 @@ function percent(r: Rate): string {
 }
 
 /** `--json` shape of one routing decision. */
-export function routeJson(d: RouteDecision): unknown {
+export function routeJson(d: RouteDecision, source: 'catalog' | 'live'): unknown {
+  const note = costNote(d, source);
   return {
     intent: d.intent,
     form: d.form,
@@ -83,12 +92,20 @@ export function routeJson(d: RouteDecision): unknown {
       reasons: c.reasons,
     })),
     embedder: d.embedderId,
-    ...(d.candidates.some((c) => c.costKnown) ? {} : { note: COST_NOTE }),
+    ...(note === null ? {} : { note }),
   };
 }
 
-function printDecision(ctx: CliContext, d: RouteDecision): void {
+function printDecision(ctx: CliContext, d: RouteDecision, source: 'catalog' | 'live'): void {
   const out = ctx.output;
+  if (d.candidates.length === 0) {
+    out.line(
+      source === 'catalog'
+        ? '→ no capability: the catalog has none'
+        : "→ no capability: none is known in this node's meshes yet (`atmosphere scan` and `atmosphere approve` add this node's own)",
+    );
+    return;
+  }
   out.line(
     d.decision
       ? `→ ${d.decision.capabilityId}${d.decision.tool ? ` · ${d.decision.tool}` : ''} on ${d.decision.nodeId} (score ${d.decision.score})`
@@ -110,7 +127,8 @@ function printDecision(ctx: CliContext, d: RouteDecision): void {
   );
   out.line('why:');
   for (const c of d.candidates) out.line(`  ${c.capabilityId}: ${c.reasons.join('; ')}`);
-  if (!d.candidates.some((c) => c.costKnown)) out.line(`(${COST_NOTE})`);
+  const note = costNote(d, source);
+  if (note !== null) out.line(`(${note})`);
 }
 
 function printReport(ctx: CliContext, report: EvalReport): void {
@@ -187,8 +205,8 @@ export function registerRouteCommand(program: Command, ctx: CliContext): void {
         const decision = await client.request<RouteDecision>('POST', '/api/route', {
           body: { intent: intent as string, top },
         });
-        if (opts.json === true) ctx.output.json(routeJson(decision));
-        else printDecision(ctx, decision);
+        if (opts.json === true) ctx.output.json(routeJson(decision, 'live'));
+        else printDecision(ctx, decision, 'live');
         return;
       }
       const router = await loadRouter(opts.catalog, threshold);
@@ -206,7 +224,7 @@ export function registerRouteCommand(program: Command, ctx: CliContext): void {
         return;
       }
       const decision = await router.route(intent as string, { top });
-      if (opts.json === true) ctx.output.json(routeJson(decision));
-      else printDecision(ctx, decision);
+      if (opts.json === true) ctx.output.json(routeJson(decision, 'catalog'));
+      else printDecision(ctx, decision, 'catalog');
     });
 }
