@@ -23,12 +23,13 @@ interface RouteOptions {
 }
 
 /**
- * Said when candidates were ranked without any cost. An offline catalog (`--catalog`) has no cost
- * model; on a running node a candidate's cost is unknown until its node has gossiped one
- * (docs/COST.md). Either way every cost counts as 0 in the ranking.
+ * Said when candidates were ranked without any known cost. An offline catalog (`--catalog`) has no
+ * cost model, so every cost counts as 0; on a running node a candidate's cost is unknown until its
+ * node has gossiped one, and counts as a normal node's, 1 (docs/COST.md).
  */
 export const COST_NOTE_CATALOG = 'an offline catalog has no cost model: every cost counts as 0';
-export const COST_NOTE_LIVE = 'no candidate has a known cost yet: every cost counts as 0';
+export const COST_NOTE_LIVE =
+  "no candidate's cost is known yet (each node gossips its own): an unknown cost counts as a normal node's, 1";
 
 /** The note for `d`, or null when some candidate's cost is known (or there are no candidates). */
 function costNote(d: RouteDecision, source: 'catalog' | 'live'): string | null {
@@ -119,7 +120,7 @@ function printDecision(ctx: CliContext, d: RouteDecision, source: 'catalog' | 'l
         c.tool ? `${c.tool.name}${c.tool.kind === 'trigger' ? ' (trigger)' : ''}` : '-',
         c.nodeId,
         c.semanticScore.toFixed(3),
-        c.costKnown ? c.cost.toFixed(2) : '0 (unknown)',
+        c.costKnown ? c.cost.toFixed(2) : `${c.cost.toFixed(2)} (unknown)`,
         c.score.toFixed(3),
         c.eligible ? 'eligible' : 'not eligible',
       ]),

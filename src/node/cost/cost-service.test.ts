@@ -27,18 +27,26 @@ function costConfig(flags: ConfigInput['cost'] = {}): ResolvedConfig['cost'] {
 class FakeMesh implements CostMesh {
   readonly sent: CostUpdatePayload[] = [];
   private listener: ((e: CustomEvent<MeshCostUpdate>) => void) | null = null;
+  private joined: (() => void) | null = null;
   publishCost(update: CostUpdatePayload): Promise<{ meshIds: string[] }> {
     this.sent.push(update);
     return Promise.resolve({ meshIds: ['mesh-x'] });
   }
-  addEventListener(_type: 'cost', listener: (e: CustomEvent<MeshCostUpdate>) => void): void {
-    this.listener = listener;
+  addEventListener(type: 'cost', listener: (e: CustomEvent<MeshCostUpdate>) => void): void;
+  addEventListener(type: 'peer:joined', listener: () => void): void;
+  addEventListener(type: 'cost' | 'peer:joined', listener: (e: CustomEvent<MeshCostUpdate>) => void): void {
+    if (type === 'cost') this.listener = listener;
+    else this.joined = listener as () => void;
   }
-  removeEventListener(): void {
-    this.listener = null;
+  removeEventListener(type: 'cost' | 'peer:joined'): void {
+    if (type === 'cost') this.listener = null;
+    else this.joined = null;
   }
   deliver(update: MeshCostUpdate): void {
     this.listener?.(new CustomEvent('cost', { detail: update }));
+  }
+  memberJoined(): void {
+    this.joined?.();
   }
 }
 
@@ -94,7 +102,11 @@ describe('CostService', () => {
     for (const s of stores.splice(0)) s.close();
   });
 
-  function setup(cfg: ConfigInput['cost'] = {}, factors: () => CostFactors = () => idle) {
+  function setup(
+    cfg: ConfigInput['cost'] = {},
+    factors: () => CostFactors = () => idle,
+    join: { delayMs: number; gapMs: number } = { delayMs: 2_000, gapMs: 30_000 },
+  ) {
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
     const store = new SqliteStore({ logger: silentLogger(), clock });
     stores.push(store);
@@ -112,7 +124,14 @@ describe('CostService', () => {
     };
     const service = new CostService(
       { clock, logger: silentLogger(), collector, spend: store.spend, mesh },
-      { nodeId: SELF, name: () => 'self', config: () => config, minuteOfDay: () => 600 },
+      {
+        nodeId: SELF,
+        name: () => 'self',
+        config: () => config,
+        minuteOfDay: () => 600,
+        joinBroadcastDelayMs: join.delayMs,
+        joinBroadcastMinGapMs: join.gapMs,
+      },
     );
     return {
       clock,
@@ -146,6 +165,30 @@ describe('CostService', () => {
     });
     clock.advance(60_000);
     await service.refresh();
+    expect(mesh.sent).toHaveLength(3);
+  });
+
+  it('broadcasts again soon after a member comes into view, at most once per gap', async () => {
+    const { clock, mesh, service } = setup({ ttl_seconds: 60 }, () => idle, { delayMs: 0, gapMs: 30_000 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+    await service.start();
+    expect(mesh.sent).toHaveLength(1);
+    clock.advance(5_000);
+    mesh.memberJoined(); // it missed the broadcast at start: the TTL is not up, it gets one anyway
+    await settle();
+    expect(mesh.sent).toHaveLength(2);
+    clock.advance(5_000);
+    mesh.memberJoined();
+    mesh.memberJoined();
+    await settle();
+    expect(mesh.sent).toHaveLength(2); // within the gap
+    clock.advance(30_000);
+    mesh.memberJoined();
+    await settle();
+    expect(mesh.sent).toHaveLength(3);
+    await service.stop();
+    mesh.memberJoined(); // stopped: no listener, nothing sent
+    await settle();
     expect(mesh.sent).toHaveLength(3);
   });
 

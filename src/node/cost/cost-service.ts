@@ -43,7 +43,9 @@ import type { CostCollector, CostSample } from './cost-collector.js';
 export interface CostMesh {
   publishCost(update: CostUpdatePayload, options?: { signal?: AbortSignal }): Promise<{ meshIds: string[] }>;
   addEventListener(type: 'cost', listener: (event: CustomEvent<MeshCostUpdate>) => void): void;
+  addEventListener(type: 'peer:joined', listener: () => void): void;
   removeEventListener(type: 'cost', listener: (event: CustomEvent<MeshCostUpdate>) => void): void;
+  removeEventListener(type: 'peer:joined', listener: () => void): void;
 }
 
 export interface CostServiceComponents {
@@ -63,6 +65,10 @@ export interface CostServiceInit {
   readonly minuteOfDay?: (ms: number) => number;
   /** How long local samples are kept for the history. Default 6 h. */
   readonly historyMs?: number;
+  /** Wait after a member comes into view before broadcasting for it. Default 2 s. */
+  readonly joinBroadcastDelayMs?: number;
+  /** At most one broadcast for members coming into view per this long. Default 30 s. */
+  readonly joinBroadcastMinGapMs?: number;
 }
 
 /** A member's reported cost of one work type. */
@@ -94,6 +100,13 @@ export const STALE_AFTER_TTLS = 3;
 /** Forgotten after this long without an update. */
 const FORGET_AFTER_MS = 60 * 60_000;
 const DEFAULT_HISTORY_MS = 6 * 60 * 60_000;
+/**
+ * A member that comes into view (joined, restarted, back from an outage) has missed this node's
+ * last broadcast and would count its cost as unknown until the next one (up to a TTL): a broadcast
+ * follows shortly (once its gossip subscriptions are exchanged), at most once per gap.
+ */
+const DEFAULT_JOIN_BROADCAST_DELAY_MS = 2_000;
+const DEFAULT_JOIN_BROADCAST_MIN_GAP_MS = 30_000;
 const DAY_MS = 86_400_000;
 
 const FACTOR_BY_KEY = Object.fromEntries(COST_FACTOR_NAMES.map((n) => [COST_FACTOR_KEYS[n], n])) as Record<
@@ -154,6 +167,26 @@ export class CostService implements Startable {
   private readonly onCost = (event: CustomEvent<MeshCostUpdate>): void => {
     this.receive(event.detail);
   };
+  /** A broadcast for members that came into view is scheduled, or was last sent (ms). */
+  private joinTimer: NodeJS.Timeout | null = null;
+  private lastJoinBroadcastMs: number | null = null;
+  /** The next sample broadcasts whether or not the TTL is up. */
+  private broadcastNext = false;
+  private readonly onPeerJoined = (): void => {
+    if (this.joinTimer !== null || this.timer === null) return;
+    const now = this.c.clock.now();
+    const gap = this.init.joinBroadcastMinGapMs ?? DEFAULT_JOIN_BROADCAST_MIN_GAP_MS;
+    if (this.lastJoinBroadcastMs !== null && now - this.lastJoinBroadcastMs < gap) return;
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = null;
+      this.lastJoinBroadcastMs = this.c.clock.now();
+      this.broadcastNext = true;
+      this.refresh().catch((err: unknown) =>
+        this.log.warn({ err: toAtmosphereError(err).message }, 'cost sample failed'),
+      );
+    }, this.init.joinBroadcastDelayMs ?? DEFAULT_JOIN_BROADCAST_DELAY_MS);
+    this.joinTimer.unref();
+  };
 
   constructor(components: CostServiceComponents, init: CostServiceInit) {
     this.c = components;
@@ -179,6 +212,7 @@ export class CostService implements Startable {
     if (this.timer !== null) return;
     this.controller = new AbortController();
     this.c.mesh?.addEventListener('cost', this.onCost);
+    this.c.mesh?.addEventListener('peer:joined', this.onPeerJoined);
     // Sampling runs several times per TTL so a significant change is broadcast at once.
     const periodMs = Math.min(15_000, Math.max(1_000, (this.ttlSeconds() * 1000) / 5));
     this.timer = setInterval(() => {
@@ -193,7 +227,10 @@ export class CostService implements Startable {
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.joinTimer !== null) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
     this.c.mesh?.removeEventListener('cost', this.onCost);
+    this.c.mesh?.removeEventListener('peer:joined', this.onPeerJoined);
     this.controller.abort();
     await this.sampling?.catch(() => undefined);
   }
@@ -224,7 +261,11 @@ export class CostService implements Startable {
     while (this.history.length > 0 && (this.history[0]?.atMs ?? 0) < keepFrom) this.history.shift();
 
     const now = this.c.clock.now();
-    const due = this.lastBroadcast === null || now - this.lastBroadcast.atMs >= this.ttlSeconds() * 1000;
+    const due =
+      this.broadcastNext ||
+      this.lastBroadcast === null ||
+      now - this.lastBroadcast.atMs >= this.ttlSeconds() * 1000;
+    this.broadcastNext = false;
     const significant = isSignificantCostChange(
       this.lastBroadcast,
       { factors: sample.factors, totals },
