@@ -427,7 +427,7 @@ export class AtmosphereNode implements Startable {
       this.triggerService = new TriggerService(
         { mesh, logger: logger.child('triggers'), clock },
         {
-          config,
+          config: () => live.current,
           nodeId: identity.nodeId,
           nodeName: this.name,
           capabilities: () => gateway.capabilities(),

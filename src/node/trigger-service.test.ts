@@ -56,15 +56,18 @@ function service(
 ) {
   const clock = new ManualClock(1_000_000);
   const mesh = new FakeMesh();
-  const config = configSchema.parse({
-    expose: { capabilities: { allow: ['sensor/*'] } },
-    ...options.config,
-  });
+  const parse = (input: Record<string, unknown> = {}) =>
+    configSchema.parse({ expose: { capabilities: { allow: ['sensor/*'] } }, ...input });
+  let config = parse(options.config);
   const triggers = new TriggerService(
     { mesh, logger: silentLogger(), clock, ...(options.fetch ? { fetch: options.fetch } : {}) },
-    { config, nodeId: 'self', nodeName: 'node-a', env: options.env ?? {}, retryBaseDelayMs: 1 },
+    { config: () => config, nodeId: 'self', nodeName: 'node-a', env: options.env ?? {}, retryBaseDelayMs: 1 },
   );
-  return { clock, mesh, triggers };
+  /** What the owner writes to config.yaml while the node runs (live config). */
+  const setConfig = (input: Record<string, unknown>): void => {
+    config = parse(input);
+  };
+  return { clock, mesh, triggers, setConfig };
 }
 
 describe('matchesFilter', () => {
@@ -102,6 +105,40 @@ describe('TriggerService', () => {
     expect(hidden.meshIds).toEqual([]);
     expect(mesh.published).toHaveLength(1);
     expect(triggers.recent().map((e) => e.capability)).toEqual(['sensor/door', 'camera/porch']);
+    await triggers.stop();
+  });
+
+  it('follows the live config: exposure decides each event, a new throttle and webhooks apply', async () => {
+    const { mesh, triggers, setConfig } = service();
+    await triggers.start();
+    await expect(triggers.fire({ capability: 'sensor/door', trigger: 'opened' })).resolves.toMatchObject({
+      meshIds: [MESH],
+    });
+    // the owner withdraws the sensors: the next event stays on the node
+    setConfig({ expose: { capabilities: { deny: ['sensor/*'] } } });
+    await expect(triggers.fire({ capability: 'sensor/door', trigger: 'opened' })).resolves.toMatchObject({
+      meshIds: [],
+    });
+    expect(mesh.published).toHaveLength(1);
+    // a tighter throttle applies at once; API webhooks survive a config change, configured ones follow it
+    // (neither webhook matches the events fired here: nothing is delivered)
+    const api = triggers.addSubscription({ url: 'http://127.0.0.1:9/api-hook', match: ['camera/*'] });
+    setConfig({
+      triggers: {
+        throttle: { burst: 1, per_minute: 1 },
+        webhooks: [{ url: 'http://127.0.0.1:9/hook', match: ['sensor/door/*'] }],
+      },
+    });
+    await triggers.fire({ capability: 'sensor/motion', trigger: 'moved' });
+    await expect(triggers.fire({ capability: 'sensor/motion', trigger: 'moved' })).rejects.toBeInstanceOf(
+      TriggerThrottledError,
+    );
+    expect(triggers.subscriptions().map((w) => [w.id, w.url])).toEqual([
+      ['config-0', 'http://127.0.0.1:9/hook'],
+      [api.id, 'http://127.0.0.1:9/api-hook'],
+    ]);
+    setConfig({});
+    expect(triggers.subscriptions().map((w) => w.id)).toEqual([api.id]);
     await triggers.stop();
   });
 

@@ -89,8 +89,14 @@ export interface TriggerServiceComponents {
   readonly fetch?: typeof fetch;
 }
 
+type TriggerConfig = Pick<ResolvedConfig, 'triggers' | 'expose' | 'access'>;
+
 export interface TriggerServiceInit {
-  readonly config: Pick<ResolvedConfig, 'triggers' | 'expose' | 'access'>;
+  /**
+   * The configuration as it is now (live config): exposure decides each event's meshes when it is
+   * fired; a changed `triggers` section replaces the throttle and the configured webhooks.
+   */
+  readonly config: () => TriggerConfig;
   readonly nodeId: string;
   readonly nodeName: string;
   /** This node's capabilities (for declared trigger priorities and exposure); default none. */
@@ -165,7 +171,9 @@ export class TriggerService implements Startable {
   private readonly init: TriggerServiceInit;
   private readonly log: Logger;
   private readonly fetchFn: typeof fetch;
-  private readonly throttle: TriggerThrottle;
+  private throttle: TriggerThrottle;
+  /** The `triggers` section the throttle and configured webhooks were built from. */
+  private triggersApplied: TriggerConfig['triggers'];
   private readonly inbound: TriggerThrottle;
   private readonly history: TriggerEvent[] = [];
   private readonly listeners = new Set<{ filter: EventFilter; listener: Listener }>();
@@ -182,24 +190,33 @@ export class TriggerService implements Startable {
     this.init = init;
     this.log = components.logger;
     this.fetchFn = components.fetch ?? globalThis.fetch;
-    const { throttle, webhooks } = init.config.triggers;
-    this.throttle = new TriggerThrottle(
-      { clock: components.clock },
-      { burst: throttle.burst, perMinute: throttle.per_minute },
-    );
+    const triggers = init.config().triggers;
+    this.triggersApplied = triggers;
+    this.throttle = this.newThrottle(triggers);
     this.inbound = new TriggerThrottle(
       { clock: components.clock },
       { burst: init.inboundBurst ?? 100, perMinute: init.inboundPerMinute ?? 600 },
     );
-    webhooks.forEach((hook, i) => {
-      const secret = hook.secret_env === null ? null : (init.env?.[hook.secret_env] ?? null);
+    this.webhooks.push(...this.configWebhooks(triggers));
+  }
+
+  private newThrottle(triggers: TriggerConfig['triggers']): TriggerThrottle {
+    return new TriggerThrottle(
+      { clock: this.c.clock },
+      { burst: triggers.throttle.burst, perMinute: triggers.throttle.per_minute },
+    );
+  }
+
+  private configWebhooks(triggers: TriggerConfig['triggers']): Webhook[] {
+    return triggers.webhooks.map((hook, i) => {
+      const secret = hook.secret_env === null ? null : (this.init.env?.[hook.secret_env] ?? null);
       if (hook.secret_env !== null && secret === null) {
         this.log.warn(
           { webhook: hook.url, env: hook.secret_env },
           'webhook secret variable is not set; deliveries go unsigned',
         );
       }
-      this.webhooks.push({
+      return {
         id: `config-${i}`,
         source: 'config',
         url: hook.url,
@@ -209,8 +226,31 @@ export class TriggerService implements Startable {
         delivered: 0,
         failed: 0,
         lastError: null,
-      });
+      };
     });
+  }
+
+  /**
+   * The `triggers` section now; when it changed since last asked (the owner edited config.yaml),
+   * the throttle is rebuilt if its limits changed and the configured webhooks are replaced (those
+   * added through the API stay).
+   */
+  private triggers(): TriggerConfig['triggers'] {
+    const triggers = this.init.config().triggers;
+    if (triggers === this.triggersApplied) return triggers;
+    const before = this.triggersApplied;
+    this.triggersApplied = triggers;
+    if (
+      before.throttle.burst !== triggers.throttle.burst ||
+      before.throttle.per_minute !== triggers.throttle.per_minute
+    ) {
+      this.throttle = this.newThrottle(triggers);
+    }
+    if (JSON.stringify(before.webhooks) !== JSON.stringify(triggers.webhooks)) {
+      const fromApi = this.webhooks.filter((w) => w.source !== 'config');
+      this.webhooks.splice(0, this.webhooks.length, ...this.configWebhooks(triggers), ...fromApi);
+    }
+    return triggers;
   }
 
   start(): Promise<void> {
@@ -266,12 +306,13 @@ export class TriggerService implements Startable {
     const declared = local?.triggers.find((t) => t.name === input.trigger)?.priority;
     const priority = input.priority ?? declared ?? 'normal';
     const key = eventKey(input);
-    const bypass = priority === 'critical' && this.init.config.triggers.throttle.critical_bypass;
+    const triggers = this.triggers();
+    const bypass = priority === 'critical' && triggers.throttle.critical_bypass;
     if (!bypass) {
       const decision = this.throttle.take(key);
       if (!decision.allowed) {
         throw new TriggerThrottledError(
-          `trigger ${key} is throttled (triggers.throttle: burst ${this.init.config.triggers.throttle.burst}, ${this.init.config.triggers.throttle.per_minute}/min); retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+          `trigger ${key} is throttled (triggers.throttle: burst ${triggers.throttle.burst}, ${triggers.throttle.per_minute}/min); retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
           {
             details: {
               retryAfterMs: decision.retryAfterMs,
@@ -361,6 +402,7 @@ export class TriggerService implements Startable {
 
   /** Every webhook subscriber with its delivery counts. */
   subscriptions(): WebhookSubscription[] {
+    this.triggers(); // configured webhooks as the config says now
     return this.webhooks.map((w) => ({
       id: w.id,
       source: w.source,
@@ -441,7 +483,7 @@ export class TriggerService implements Startable {
 
   private deliver(event: TriggerEvent): void {
     this.history.push(event);
-    const max = this.init.config.triggers.history_size;
+    const max = this.triggers().history_size;
     if (this.history.length > max) this.history.splice(0, this.history.length - max);
     for (const { filter, listener } of [...this.listeners]) {
       if (!matchesFilter(event, filter)) continue;
@@ -473,7 +515,7 @@ export class TriggerService implements Startable {
 
   /** POSTs one event, retrying network errors, timeouts, 5xx and 429 with doubling delays. */
   private async post(hook: Webhook, event: TriggerEvent): Promise<void> {
-    const { webhook_retries: retries, webhook_timeout_seconds: timeoutS } = this.init.config.triggers;
+    const { webhook_retries: retries, webhook_timeout_seconds: timeoutS } = this.triggers();
     const body = JSON.stringify(event);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -552,6 +594,6 @@ export class TriggerService implements Startable {
     return this.c.mesh
       .meshes()
       .map((m) => m.meshId)
-      .filter((meshId) => exposedToMeshes(this.init.config, capability, [meshId]).exposed);
+      .filter((meshId) => exposedToMeshes(this.init.config(), capability, [meshId]).exposed);
   }
 }
