@@ -96,9 +96,9 @@ export interface ApiInit {
   collectProcessMetrics?: boolean;
   /**
    * `/v1/*` needs the owner (config `access.require_auth`); default true. When false it is open to
-   * whoever can reach the API port.
+   * whoever can reach the API port. A function is asked on every request (live config).
    */
-  requireAuthForV1?: boolean;
+  requireAuthForV1?: boolean | (() => boolean);
 }
 
 export interface ApiApp {
@@ -157,7 +157,16 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   app.use('*', bodySizeLimit(init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   app.use('/api/*', ownerOnly);
   app.use('/metrics', ownerOnly);
-  if (init.requireAuthForV1 ?? true) app.use('/v1/*', ownerOnly);
+  const v1NeedsOwner = init.requireAuthForV1 ?? true;
+  if (typeof v1NeedsOwner === 'function') {
+    app.use('/v1/*', async (c, next) => {
+      if (v1NeedsOwner()) return await ownerOnly(c, next);
+      await next();
+      return undefined;
+    });
+  } else if (v1NeedsOwner) {
+    app.use('/v1/*', ownerOnly);
+  }
 
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),

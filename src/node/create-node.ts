@@ -496,7 +496,7 @@ export class AtmosphereNode implements Startable {
         },
         {
           corsOrigins: config.api.cors_origins,
-          requireAuthForV1: config.access.require_auth,
+          requireAuthForV1: () => live.current.access.require_auth,
           // chat histories sent to /v1 can be long
           maxBodyBytes: 16 * 1024 * 1024,
           uiDir: this.init.uiDir === undefined ? defaultUiDir() : this.init.uiDir,

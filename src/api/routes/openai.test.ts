@@ -199,6 +199,17 @@ describe('authentication on /v1/*', () => {
     expect((await app.request(`/api/routes/${routeId}`, { headers: BEARER })).status).toBe(200);
   });
 
+  it('follows access.require_auth as it changes while the node runs', async () => {
+    let requireAuth = false;
+    const { app } = setupOpenAiApi({ requireAuthForV1: () => requireAuth });
+    expect((await app.request('/v1/models')).status).toBe(200);
+    requireAuth = true; // the owner turns it on in config.yaml
+    expect((await app.request('/v1/models')).status).toBe(401);
+    expect((await app.request('/v1/models', { headers: BEARER })).status).toBe(200);
+    requireAuth = false;
+    expect((await app.request('/v1/models')).status).toBe(200);
+  });
+
   it('has no /v1/* routes on a node built without a gateway', async () => {
     const { app } = setupApi();
     const res = await app.request('/v1/models', { headers: BEARER });
