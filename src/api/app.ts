@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../core/index.js';
@@ -158,15 +158,12 @@ export function createApiApp(components: ApiComponents, init: ApiInit = {}): Api
   app.use('/api/*', ownerOnly);
   app.use('/metrics', ownerOnly);
   const v1NeedsOwner = init.requireAuthForV1 ?? true;
-  if (typeof v1NeedsOwner === 'function') {
-    app.use('/v1/*', async (c, next) => {
-      if (v1NeedsOwner()) return await ownerOnly(c, next);
-      await next();
-      return undefined;
-    });
-  } else if (v1NeedsOwner) {
-    app.use('/v1/*', ownerOnly);
-  }
+  const v1Auth: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    if (typeof v1NeedsOwner === 'function' ? v1NeedsOwner() : v1NeedsOwner) return await ownerOnly(c, next);
+    await next();
+    return undefined;
+  };
+  app.use('/v1/*', v1Auth);
 
   const groups: readonly ApiRoutes[] = [
     healthRoutes({ status }),
