@@ -76,6 +76,28 @@ describe('revocation', () => {
     expect(dState.listRevocations(meshId)).toHaveLength(1);
   });
 
+  it('tells a revoked node that missed the gossip, with the signed entry, so it drops the mesh', async () => {
+    const a = await mesh.node(49);
+    const e = await mesh.node(50);
+    const { meshId } = await a.createMesh('Family');
+    await e.join((await a.createInvite({ meshId })).token);
+    await waitFor(() => connectedIds(e).includes(a.nodeId), 'e to connect');
+    await e.stop(); // offline while it is revoked: the gossip cannot reach it
+    await a.revoke(e.nodeId, { meshId, reason: 'lost phone' });
+    const notices: MeshRevocationNotice[] = [];
+    e.addEventListener('revocation', (event) => {
+      notices.push(event.detail);
+    });
+    await e.start(); // it dials a, which refuses it and sends the entry
+    await waitFor(() => e.meshes().length === 0, 'e to drop the mesh it was revoked from');
+    expect(notices).toEqual([
+      expect.objectContaining({ meshId, nodeId: e.nodeId, reason: 'lost phone', self: true }),
+    ]);
+    await expect(e.join((await a.createInvite({ meshId })).token)).rejects.toMatchObject({
+      code: 'membership_revoked',
+    });
+  });
+
   it('refuses revocations from non-admins and of oneself', async () => {
     const a = await mesh.node(47);
     const b = await mesh.node(48);

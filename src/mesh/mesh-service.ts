@@ -1468,6 +1468,9 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     }
     if (!reply.ok) {
       this.counters.drop('handshake_failed');
+      if (reply.reason === 'revoked' && reply.revocations !== undefined) {
+        await this.learnOwnRevocations(reply.revocations);
+      }
       this.refuse(
         gate,
         reply.reason === 'malformed' ? 'not_member' : reply.reason,
@@ -1518,7 +1521,12 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
       if (shared.size === 0) {
         const refusal = this.refusalFor(shared, revokedIn);
         this.counters.drop('handshake_failed');
-        await frames.writeJson({ v: 1, ok: false, ...refusal }, { signal });
+        // a revoked node is told why with the signed entries, so it can drop the mesh itself
+        const revocations = this.revocationsOf(connection.remotePeer.toString(), revokedIn);
+        await frames.writeJson(
+          { v: 1, ok: false, ...refusal, ...(revocations.length > 0 ? { revocations } : {}) },
+          { signal },
+        );
         await frames.closeWrite({ signal });
         this.refuse(
           gate,
@@ -2447,6 +2455,40 @@ export class MeshService extends TypedEventEmitter<MeshServiceEvents> implements
     if (!stillShared) {
       this.hangUpPeer(entry.revokedId, 'revoked', `revoked from ${ctx.meshId}`);
       if (this.isRefusedEverywhere(entry.revokedId)) this.state.deleteKnownPeer(entry.revokedId);
+    }
+  }
+
+  /** The signed revocations of `nodeId` in `meshIds`, base64url (what a refusal carries). */
+  private revocationsOf(nodeId: string, meshIds: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const meshId of meshIds) {
+      const entry = this.meshContexts.get(meshId)?.revocations.get(nodeId);
+      if (entry !== undefined) out.push(toBase64Url(entry.bytes));
+    }
+    return out.slice(0, 16);
+  }
+
+  /**
+   * A member refused this node as revoked and sent the entries: each one that is valid (signed for
+   * a mesh this node belongs to) and names this node is applied — the mesh is dropped, as when the
+   * revocation arrives by gossip. Anything else in the list is ignored.
+   */
+  private async learnOwnRevocations(texts: readonly string[]): Promise<void> {
+    for (const text of texts) {
+      try {
+        const decoded = decodeRevocation(fromBase64Url(text));
+        const ctx = this.meshContexts.get(decoded.meshId);
+        if (ctx === undefined || decoded.revokedId !== this.nodeId) continue;
+        const entry = await verifyRevocation(decoded, {
+          crypto: this.crypto,
+          meshPublicKey: ctx.meshPublicKey,
+          isRevoked: (id) => ctx.revocations.has(id),
+        });
+        if (entry.meshId === ctx.meshId) this.applyRevocation(ctx, entry);
+      } catch (err) {
+        if (!(err instanceof RevocationInvalidError) && !(err instanceof AtmosphereError)) throw err;
+        this.counters.drop('malformed');
+      }
     }
   }
 

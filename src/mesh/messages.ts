@@ -65,7 +65,14 @@ export type HandshakeRefusalReason = z.infer<typeof handshakeRefusalReason>;
 
 export const helloReplySchema = z.discriminatedUnion('ok', [
   helloSchema.extend({ ok: z.literal(true) }),
-  z.object({ v: z.literal(1), ok: z.literal(false), reason: handshakeRefusalReason, message }),
+  z.object({
+    v: z.literal(1),
+    ok: z.literal(false),
+    reason: handshakeRefusalReason,
+    message,
+    // with reason `revoked`: the signed revocations of the caller, so it can verify and apply them
+    revocations: z.array(base64url).max(16).optional(),
+  }),
 ]);
 export type HelloReply = z.infer<typeof helloReplySchema>;
 
