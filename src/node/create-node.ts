@@ -449,9 +449,13 @@ export class AtmosphereNode implements Startable {
           clock,
           backends: () => scanBackends,
         },
-        { config, workDir: home.root },
+        { config: () => live.current, workDir: home.root },
       );
       await this.scanService.start();
+      const scanService = this.scanService;
+      live.onChange(() => {
+        scanService.reschedule();
+      });
       const ownerToken = randomBytes(32).toString('base64url');
       atomicWriteFileSync(home.ownerToken, `${ownerToken}\n`, { mode: 0o600 });
       this.startedAtMs = clock.now();

@@ -31,7 +31,7 @@ export async function runLocalScan(input: LocalScanInput): Promise<ScanReport> {
     });
     const service = new ScanService(
       { kv: store.kv, logger: logger.child('scanner'), clock, backends: () => backends },
-      { config, workDir: home.root },
+      { config: () => config, workDir: home.root },
     );
     return await service.scan({
       withTests: input.withTests === true,

@@ -52,7 +52,8 @@ export interface ScanServiceComponents {
 }
 
 export interface ScanServiceInit {
-  readonly config: ResolvedConfig;
+  /** The configuration as it is now (live config: a changed `scan` section applies to the next scan). */
+  readonly config: () => Pick<ResolvedConfig, 'scan'>;
   /** The Atmosphere home: where tests may write. */
   readonly workDir: string;
 }
@@ -66,7 +67,10 @@ export interface RunScanOptions {
 export class ScanService implements Startable {
   private readonly c: ScanServiceComponents;
   private readonly init: ScanServiceInit;
-  private readonly scanner: Scanner;
+  /** The scanner for the `scan` section it was built from (rebuilt when that section changes). */
+  private scanner: { scan: ResolvedConfig['scan']; scanner: Scanner } | null = null;
+  /** The rescan interval the timer runs at (seconds; 0 = off). */
+  private intervalS = 0;
   private readonly log: Logger;
   private running: { promise: Promise<ScanReport>; withTests: boolean } | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -76,11 +80,15 @@ export class ScanService implements Startable {
     this.c = components;
     this.init = init;
     this.log = components.logger;
-    const scan = init.config.scan;
-    this.scanner = new Scanner(
-      { env: components.env ?? systemScanEnv(), clock: components.clock, logger: components.logger },
+  }
+
+  private scannerNow(): Scanner {
+    const scan = this.init.config().scan;
+    if (this.scanner?.scan === scan) return this.scanner.scanner;
+    const scanner = new Scanner(
+      { env: this.c.env ?? systemScanEnv(), clock: this.c.clock, logger: this.c.logger },
       {
-        workDir: init.workDir,
+        workDir: this.init.workDir,
         modelPaths: scan.model_paths,
         maxDepth: scan.max_depth,
         timeBudgetMs: scan.time_budget_ms,
@@ -89,6 +97,8 @@ export class ScanService implements Startable {
         maxModelTests: scan.max_model_tests,
       },
     );
+    this.scanner = { scan, scanner };
+    return scanner;
   }
 
   /** The last stored report, or null when there is none (or it was written by an incompatible build). */
@@ -122,7 +132,7 @@ export class ScanService implements Startable {
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.controller.signal])
       : this.controller.signal;
-    const promise = this.scanner
+    const promise = this.scannerNow()
       .scan({
         withTests,
         backends: this.c.backends(),
@@ -142,7 +152,20 @@ export class ScanService implements Startable {
 
   start(): Promise<void> {
     this.controller = new AbortController();
-    const everyS = this.init.config.scan.rescan_interval_seconds;
+    this.reschedule();
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs the periodic rescan at `scan.rescan_interval_seconds` as the config says now (0: none).
+   * Called at start and whenever the configuration changes.
+   */
+  reschedule(): void {
+    const everyS = this.init.config().scan.rescan_interval_seconds;
+    if (everyS === this.intervalS && (this.timer !== null || everyS === 0)) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.intervalS = everyS;
     if (everyS > 0) {
       this.timer = setInterval(() => {
         this.scan().catch((err: unknown) =>
@@ -151,7 +174,6 @@ export class ScanService implements Startable {
       }, everyS * 1000);
       this.timer.unref();
     }
-    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
