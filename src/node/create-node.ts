@@ -316,7 +316,7 @@ export class AtmosphereNode implements Startable {
               (cap) => costs.exclusion(cap) ?? 'the monthly cloud budget is spent',
             ),
           ],
-          weights: config.cost.route_weights,
+          weights: () => live.current.cost.route_weights,
           cost: (cap) => costs.routeCost(cap),
         },
       );

@@ -15,7 +15,7 @@ import { toAtmosphereError } from '../core/index.js';
 import { loadConfig } from './config-file.js';
 
 /** Sections that change behaviour while the node runs; anything else needs a restart. */
-export const LIVE_CONFIG_SECTIONS = ['expose', 'limits', 'access', 'scan', 'triggers'] as const;
+export const LIVE_CONFIG_SECTIONS = ['expose', 'limits', 'access', 'scan', 'triggers', 'cost'] as const;
 
 /** How often the file's metadata is polled, besides the directory watch (which can miss editors' renames). */
 export const CONFIG_POLL_INTERVAL_MS = 1_000;

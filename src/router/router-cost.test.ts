@@ -92,3 +92,19 @@ describe('routing with cost', () => {
     expect(d.decision?.nodeId).toBe('node-a');
   });
 });
+
+describe('route weights from the live config', () => {
+  it('asks for the weights on every route', async () => {
+    let weights = { semantic: 1, cost: 0.3 };
+    const router = new SemanticRouter(
+      { embedder: new HashEmbedder() },
+      { cost: () => cost(2), weights: () => weights },
+    );
+    await router.add([light('node-a')]);
+    const before = (await router.route('turn on the kitchen lights')).candidates[0];
+    weights = { semantic: 1, cost: 0 }; // the owner stops weighing cost
+    const after = (await router.route('turn on the kitchen lights')).candidates[0];
+    expect(before?.semanticScore).toBe(after?.semanticScore);
+    expect(after?.score).toBeCloseTo((before?.score ?? 0) + 0.6, 6);
+  });
+});

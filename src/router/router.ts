@@ -125,8 +125,11 @@ export interface SemanticRouterInit {
   readonly typeThresholds?: Readonly<Record<string, number>>;
   /** Hard constraints, run in order after the request's own (model, types). Default none. */
   readonly constraints?: readonly RouteConstraint[];
-  /** Weights of semantic score and cost. Default `DEFAULT_ROUTE_WEIGHTS`. */
-  readonly weights?: RouteWeights;
+  /**
+   * Weights of semantic score and cost. Default `DEFAULT_ROUTE_WEIGHTS`. A function is asked on
+   * every route (the owner's `cost.route_weights` as the live config says now).
+   */
+  readonly weights?: RouteWeights | (() => RouteWeights);
   /**
    * The cost of using a capability now (the node's cost model). Without it costs are unknown and
    * count as 0. With it, a node on critical battery fails the `critical-battery` constraint while
@@ -528,7 +531,7 @@ export class SemanticRouter {
   private readonly threshold: number;
   private readonly typeThresholds: Readonly<Record<string, number>>;
   private readonly constraints: readonly RouteConstraint[];
-  private readonly weights: RouteWeights;
+  private readonly weights: () => RouteWeights;
   private readonly costOf: ((capability: Capability) => RouteCost) | undefined;
   private readonly typeExamples: Readonly<Record<string, readonly TypeExample[]>>;
   private readonly shortlist: number;
@@ -603,7 +606,8 @@ export class SemanticRouter {
     this.threshold = init.threshold ?? DEFAULT_ROUTE_THRESHOLD;
     this.typeThresholds = init.typeThresholds ?? {};
     this.constraints = [requestedModelConstraint, requestedTypeConstraint, ...(init.constraints ?? [])];
-    this.weights = init.weights ?? DEFAULT_ROUTE_WEIGHTS;
+    const weights = init.weights ?? DEFAULT_ROUTE_WEIGHTS;
+    this.weights = typeof weights === 'function' ? weights : () => weights;
     this.costOf = init.cost;
     this.typeExamples = init.typeExamples ?? TYPE_EXAMPLES;
     this.shortlist = init.shortlist ?? 8;
@@ -706,7 +710,7 @@ export class SemanticRouter {
     const ranked = scoreCandidates(
       { text: req.intent },
       this.costOf ? withCriticalBatteryRule(scored) : scored,
-      this.weights,
+      this.weights(),
     );
 
     const candidates: RouteCandidate[] = ranked.slice(0, top).map((c) => ({
