@@ -77,6 +77,14 @@ describe('a mesh of three node processes driven by the CLI', () => {
     expect(Date.parse(inv.expiresAt) - Date.now()).toBeGreaterThan(50 * 60_000);
   });
 
+  it('refuses an invite lifetime outside 1m–30d with the flag named', async () => {
+    for (const ttl of ['30s', '31d']) {
+      const res = await atm('a', 'invite', '--ttl', ttl);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain(`--ttl must be from 1m to 30d (e.g. 30m, 24h, 7d), got "${ttl}"`);
+    }
+  });
+
   it('prints a QR code of the join link with --qr', async () => {
     const res = await atm('a', 'invite', '--qr');
     expect(res.code, res.stderr).toBe(0);

@@ -36,6 +36,9 @@ export function registerInviteCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print token, link, expiry, uses and role as JSON')
     .action(async (opts: InviteOptions, cmd: Command) => {
       const ttlSeconds = parseDurationSeconds(opts.ttl, '--ttl');
+      if (ttlSeconds < 60 || ttlSeconds > 30 * 86_400) {
+        throw new InvalidInputError(`--ttl must be from 1m to 30d (e.g. 30m, 24h, 7d), got "${opts.ttl}"`);
+      }
       const uses = Number(opts.uses);
       if (!Number.isInteger(uses) || uses < 1 || uses > 1000) {
         throw new InvalidInputError(`--uses expects a whole number from 1 to 1000, got "${opts.uses}"`);
