@@ -297,18 +297,25 @@ export class HttpClient {
     this.origin = parseOrigin(this.baseUrl);
   }
 
+  /**
+   * Starts `exchange`'s deadline and sends the request; resolves with the response head. A caller
+   * gone already, or a connection that fails, is the `connect` failure.
+   */
+  private async open(request: HttpRequest, exchange: Exchange): Promise<IncomingMessage> {
+    if (exchange.cause !== null) throw this.failure(exchange.reason, exchange, request, 'connect');
+    exchange.startDeadline(request.timeoutMs ?? this.init.timeoutMs);
+    try {
+      return await this.send(request, exchange);
+    } catch (err) {
+      throw this.failure(err, exchange, request, 'connect');
+    }
+  }
+
   /** Sends a request and returns the parsed JSON body (null for an empty body). */
   async json(request: HttpRequest, options: { signal?: AbortSignal } = {}): Promise<unknown> {
     const exchange = new Exchange(options.signal);
     try {
-      if (exchange.cause !== null) throw this.failure(exchange.reason, exchange, request, 'connect');
-      exchange.startDeadline(request.timeoutMs ?? this.init.timeoutMs);
-      let response: IncomingMessage;
-      try {
-        response = await this.send(request, exchange);
-      } catch (err) {
-        throw this.failure(err, exchange, request, 'connect');
-      }
+      const response = await this.open(request, exchange);
       let text: string;
       try {
         text = await readText(response, exchange);
@@ -341,14 +348,7 @@ export class HttpClient {
     let consumerHolds = false;
     let pieces: AsyncIterator<Buffer> | undefined;
     try {
-      if (exchange.cause !== null) throw this.failure(exchange.reason, exchange, request, 'connect');
-      exchange.startDeadline(request.timeoutMs ?? this.init.timeoutMs);
-      let response: IncomingMessage;
-      try {
-        response = await this.send(request, exchange);
-      } catch (err) {
-        throw this.failure(err, exchange, request, 'connect');
-      }
+      const response = await this.open(request, exchange);
       const status = response.statusCode ?? 0;
       if (!isOk(status)) {
         let text: string;
