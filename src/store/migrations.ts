@@ -176,20 +176,27 @@ export function assertDatabaseUsable(
   path: string,
   list: readonly Migration[] = migrations,
 ): void {
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  // One read transaction: another process may be creating this database at the same moment, and
+  // reads spread over its commit could see "no schema_migrations" and then "tables" and take a
+  // fresh Atmosphere database for a foreign one.
+  const { applicationId, migrationsTable, anyTable, version } = db.transaction(() => ({
+    applicationId: db.pragma('application_id', { simple: true }) as number,
+    migrationsTable: hasTable(db, SCHEMA_MIGRATIONS_TABLE),
+    anyTable: hasAnyTable(db),
+    version: readSchemaVersion(db),
+  }))();
   if (applicationId !== 0 && applicationId !== ATMOSPHERE_APPLICATION_ID) {
     throw new StoreError(
       `${path} is a SQLite database of another application (application_id ${applicationId}), not an Atmosphere database; it was left untouched`,
       { details: { path, applicationId } },
     );
   }
-  if (applicationId === 0 && !hasTable(db, SCHEMA_MIGRATIONS_TABLE) && hasAnyTable(db)) {
+  if (applicationId === 0 && !migrationsTable && anyTable) {
     throw new StoreError(
       `${path} is a SQLite database that Atmosphere did not create (it has tables but no ${SCHEMA_MIGRATIONS_TABLE}); it was left untouched`,
       { details: { path } },
     );
   }
-  const version = readSchemaVersion(db);
   const known = latestVersion(list);
   if (version > known) {
     throw new StoreSchemaTooNewError(
